@@ -1,0 +1,25 @@
+"""Mantra rotation: every line once, in a per-person order, before any repeats."""
+
+from __future__ import annotations
+
+import zlib
+
+
+def next_mantra(count: int, seen: tuple[int, ...], salt: str) -> tuple[int, tuple[int, ...]]:
+    """Pick the next line index and return it with the updated ``seen`` rotation.
+
+    Lines not yet seen in this round are chosen from deterministically (``salt`` varies the
+    order between people); once all ``count`` were seen, a new round starts, never beginning
+    with the line that ended the previous one when there is a choice.
+    """
+    if count <= 0:
+        raise ValueError("there are no mantras to choose from")
+    seen = tuple(i for i in seen if 0 <= i < count)
+    last = seen[-1] if seen else None
+    if len(set(seen)) >= count:
+        seen = ()
+    unseen = [i for i in range(count) if i not in seen]
+    if not seen and last is not None and len(unseen) > 1:
+        unseen.remove(last)
+    pick = unseen[zlib.crc32(f"{salt}:{len(seen)}".encode()) % len(unseen)]
+    return pick, (*seen, pick)

@@ -1,0 +1,205 @@
+"""The dialog's vocabulary: events that come in, state that is kept, replies and effects going out.
+
+Everything here is plain, frozen data. State holds only JSON-able values so it can be persisted
+as-is; no platform object and no clock ever enters it (the time arrives on each event as ``at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
+
+STATE_VERSION = 1
+"""Bumped whenever the persisted shape of :class:`State` changes."""
+
+# --------------------------------------------------------------------------------------------
+# Events: what a person did.
+
+
+@dataclass(frozen=True)
+class Text:
+    """The person typed something that is not a command."""
+
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The person pressed a button. ``data`` is the button's id exactly as it came back."""
+
+    data: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command such as ``/cancel``; ``name`` without the slash, lower case."""
+
+    name: str
+    at: datetime
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Something the bot cannot read: a sticker, a photo, a voice note, an edited message."""
+
+    what: str
+    at: datetime
+
+
+Event: TypeAlias = Text | Pick | Command | Unsupported
+
+# --------------------------------------------------------------------------------------------
+# Replies: what the person sees.
+
+ReplyKind = Literal["say", "ask", "notice", "answer"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """One choice. ``data`` is ``thr:<node>:<option>:<ask>`` and fits Telegram's 64 bytes."""
+
+    data: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to show.
+
+    ``kind`` tells adapters how to present it: ``ask`` is a question waiting for an answer
+    (``buttons`` may be empty when only typed text is expected, ``free_text`` says whether typed
+    text is accepted); ``answer`` is the label of the choice just made on the previous question,
+    which adapters show by editing that question (dropping its buttons) or by echoing it;
+    ``notice`` is a short aside such as "that button is from an earlier question"; ``say`` is
+    anything else. ``updates_prompt`` marks a question re-shown only because a toggle changed
+    (a multi-choice step): adapters that can edit the previous question do so instead of sending
+    a new message.
+    """
+
+    text: str
+    kind: ReplyKind = "say"
+    buttons: tuple[Button, ...] = ()
+    free_text: bool = False
+    updates_prompt: bool = False
+    attachment: Attachment | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Effects: what the service must do after a turn.
+
+
+@dataclass(frozen=True)
+class Finish:
+    """A reflection or check-in is complete: store it with every answer."""
+
+    kind: Literal["reflection", "checkin"]
+    person_id: str
+    started_at: datetime
+    finished_at: datetime
+    answers: Mapping[str, JSON]
+
+
+@dataclass(frozen=True)
+class ScheduleAt:
+    """Remind the person at ``due_at`` (UTC). ``key`` identifies it for :class:`Cancel`."""
+
+    due_at: datetime
+    key: str
+    kind: Literal["checkin_reminder"]
+    payload: Mapping[str, JSON] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cancel:
+    key: str
+
+
+@dataclass(frozen=True)
+class SetMantras:
+    """Turn scheduled mantras on (with a schedule) or off."""
+
+    enabled: bool
+    time: str = "09:00"
+    """Local time of day, ``HH:MM``."""
+    tz: str = "UTC"
+    """IANA time zone name."""
+    days: str = "daily"
+    """``daily``, ``weekdays``, or one weekday: ``mon`` … ``sun``."""
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ExportData:
+    pass
+
+
+@dataclass(frozen=True)
+class ForgetUser:
+    """Delete everything about the person. The machine emits it only after a confirmation."""
+
+
+@dataclass(frozen=True)
+class ShowMantras:
+    """Show the person's mantra schedule and the next delivery in their local time."""
+
+
+Effect: TypeAlias = (
+    Finish | ScheduleAt | Cancel | SetMantras | ShowHistory | ExportData | ForgetUser | ShowMantras
+)
+
+# --------------------------------------------------------------------------------------------
+# State: where the person is.
+
+
+@dataclass(frozen=True)
+class State:
+    """One person's conversation, persisted after every turn.
+
+    ``flow``/``node`` say where they are (``None`` when idle). ``data`` holds the answers of the
+    flow in progress, ``trail`` the nodes already answered (for ``/back``), ``ask`` counts the
+    questions shown so far; every button carries the ``ask`` it was shown at, so a button from an
+    earlier question is recognised. ``people`` lists the relationships reflected on so far (id,
+    name, kind, decision) so a check-in can offer them. ``mantra_seen`` is the rotation so far.
+    """
+
+    flow: str | None = None
+    node: str | None = None
+    data: Mapping[str, JSON] = field(default_factory=dict)
+    trail: tuple[str, ...] = ()
+    ask: int = 0
+    started_at: str | None = None
+    last_at: str | None = None
+    intro_seen: bool = False
+    people: tuple[Mapping[str, JSON], ...] = ()
+    mantra_seen: tuple[int, ...] = ()
+    mantras: Mapping[str, JSON] = field(default_factory=dict)
+    """The person's mantra schedule as they chose it (``enabled``, ``time``, ``tz``, ``days``);
+    the store's subscription row is what the scheduler reads."""
+    version: int = STATE_VERSION
+
+
+@dataclass(frozen=True)
+class Step:
+    """What :func:`dialogs.machine.step` returns."""
+
+    state: State
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = ()

@@ -1,0 +1,366 @@
+"""The dialog's content as data: flows of nodes, loaded from ``dialogs/content/*.toml``, validated.
+
+A writer changes wording, options and order in the TOML files; the engine in ``machine.py`` only
+knows the node *types* below. Loading checks everything a typo could break: every target exists,
+every node is reachable from its flow's start, option ids are unique and every button id fits
+Telegram's 64-byte ``callback_data`` limit, and every ``{field}`` in a text is one the engine
+fills in.
+
+Node types (``type = ...``):
+
+``text``      free text stored under ``store`` (``max_chars``, default 10,000).
+``choice``    one option; an option may override ``next`` and carry a ``say`` line.
+``multi``     several options toggled, then Done; an option may have ``then`` (a node visited
+              after Done when it is chosen) or be ``exclusive`` (clears the others).
+``rating``    1 to 5.
+``days``      options with a ``value`` in days, or a typed number from ``min`` to ``max``.
+``time``      options with a ``value`` ``HH:MM``, or a typed time.
+``timezone``  options with a ``value``, or a typed IANA name or city.
+``person``    the relationships reflected on so far, plus ``new_label`` (goes to ``next_new``).
+``finish``    not a question: stores the reflection/check-in (``record``) and shows ``prompt``.
+``effect``    not a question: performs ``effect`` (``mantras_on``, ``mantras_off``, ``forget``).
+
+Any node may be ``optional`` (``/skip`` and a Skip button) and may name a ``requires`` field that
+must be present in the answers for the node to be asked at all (it is passed over otherwise).
+Targets are node ids, ``@end`` (the flow is over) or ``@stop`` (the person chose to stop).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+QUESTION_TYPES = frozenset(
+    {"text", "choice", "multi", "rating", "days", "time", "timezone", "person"}
+)
+AUTO_TYPES = frozenset({"finish", "effect"})
+EFFECTS = frozenset({"mantras_on", "mantras_off", "forget"})
+RECORDS = frozenset({"reflection", "checkin"})
+END_TARGETS = frozenset({"@end", "@stop"})
+RESERVED_OPTIONS = frozenset({"skip", "done", "new"})
+OPTION_REQUIRES = frozenset({"mantras_enabled"})
+TEMPLATE_FIELDS = frozenset(
+    {
+        "name", "card", "mantra", "safety", "prev_decision", "mantra_status", "days_label",
+        "time", "tz", "flow", "new_flow", "command", "what", "limit", "min", "max", "value",
+        "serving", "reciprocal", "love_or_fear", "page", "pages", "date", "kind", "details",
+        "next", "days",
+    }
+)  # fmt: skip
+CALLBACK_LIMIT = 64
+MAX_ASK_DIGITS = 7
+NODE_ID = re.compile(r"^[a-z_]+\.[a-z_]+$")
+OPTION_ID = re.compile(r"^[A-Za-z0-9_+\-/]+$")
+
+
+class ScriptError(ValueError):
+    """The content files are inconsistent; the message names the file and node."""
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    next: str | None = None
+    then: str | None = None
+    exclusive: bool = False
+    value: int | str | None = None
+    say: str | None = None
+    requires: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    type: str
+    prompt: str
+    next: str
+    store: str | None = None
+    optional: bool = False
+    options: tuple[Option, ...] = ()
+    max_chars: int = 10_000
+    done_label: str = "Done"
+    min: int = 1
+    max: int = 90
+    record: str | None = None
+    effect: str | None = None
+    requires: str | None = None
+    new_label: str = "Someone new"
+    next_new: str | None = None
+
+    @property
+    def flow(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    title: str
+    start: str
+
+
+@dataclass(frozen=True)
+class Script:
+    flows: Mapping[str, Flow]
+    nodes: Mapping[str, Node]
+    messages: Mapping[str, str]
+    menu: tuple[Option, ...]
+    mantras: tuple[str, ...]
+    time_zones: frozenset[str]
+    tz_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def say(self, key: str, **fields: object) -> str:
+        """The message ``key`` with its ``{fields}`` filled in (a missing field reads as empty)."""
+        return fill(self.messages[key], fields)
+
+    def node(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(template: str, fields: Mapping[str, object]) -> str:
+    return template.format_map(_Blank(fields))
+
+
+def template_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _option(raw: Mapping[str, Any], where: str) -> Option:
+    known = {"id", "label", "aliases", "next", "then", "exclusive", "value", "say", "requires"}
+    extra = set(raw) - known
+    if extra:
+        raise ScriptError(f"{where}: unknown option field(s) {sorted(extra)}")
+    try:
+        return Option(
+            id=str(raw["id"]),
+            label=str(raw["label"]),
+            aliases=tuple(str(a).casefold() for a in raw.get("aliases", ())),
+            next=raw.get("next"),
+            then=raw.get("then"),
+            exclusive=bool(raw.get("exclusive", False)),
+            value=raw.get("value"),
+            say=raw.get("say"),
+            requires=raw.get("requires"),
+        )
+    except KeyError as exc:
+        raise ScriptError(f"{where}: option is missing {exc.args[0]!r}") from exc
+
+
+def _node(raw: Mapping[str, Any], where: str) -> Node:
+    known = {
+        "id", "type", "prompt", "next", "store", "optional", "options", "max_chars",
+        "done_label", "min", "max", "record", "effect", "requires", "new_label", "next_new",
+    }  # fmt: skip
+    extra = set(raw) - known
+    if extra:
+        raise ScriptError(f"{where}: unknown field(s) {sorted(extra)}")
+    try:
+        node_id = str(raw["id"])
+        options = tuple(
+            _option(o, f"{where} {node_id} option #{i + 1}")
+            for i, o in enumerate(raw.get("options", ()))
+        )
+        return Node(
+            id=node_id,
+            type=str(raw["type"]),
+            prompt=str(raw["prompt"]),
+            next=str(raw["next"]),
+            store=raw.get("store"),
+            optional=bool(raw.get("optional", False)),
+            options=options,
+            max_chars=int(raw.get("max_chars", 10_000)),
+            done_label=str(raw.get("done_label", "Done")),
+            min=int(raw.get("min", 1)),
+            max=int(raw.get("max", 90)),
+            record=raw.get("record"),
+            effect=raw.get("effect"),
+            requires=raw.get("requires"),
+            new_label=str(raw.get("new_label", "Someone new")),
+            next_new=raw.get("next_new"),
+        )
+    except KeyError as exc:
+        raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc
+
+
+def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterable[str]) -> Script:
+    """Assemble and validate a script from parsed TOML documents keyed by file name."""
+    flows: dict[str, Flow] = {}
+    nodes: dict[str, Node] = {}
+    messages: dict[str, str] = {}
+    menu: tuple[Option, ...] = ()
+    mantras: tuple[str, ...] = ()
+    tz_aliases: dict[str, str] = {}
+    for name, doc in sorted(documents.items()):
+        if "flow" in doc:
+            raw_flow = doc["flow"]
+            flow = Flow(str(raw_flow["id"]), str(raw_flow["title"]), str(raw_flow["start"]))
+            if flow.id in flows:
+                raise ScriptError(f"{name}: flow {flow.id!r} is defined twice")
+            flows[flow.id] = flow
+        for raw_node in doc.get("node", ()):
+            node = _node(raw_node, name)
+            if node.id in nodes:
+                raise ScriptError(f"{name}: node {node.id!r} is defined twice")
+            nodes[node.id] = node
+        raw_messages = dict(doc.get("messages", {}))
+        messages.update(raw_messages.pop("service", {}))
+        messages.update(raw_messages)
+        if "menu" in doc:
+            menu = tuple(_option(o, f"{name} menu") for o in doc["menu"]["options"])
+        if "lines" in doc:
+            mantras = tuple(str(line) for line in doc["lines"])
+        tz_aliases.update({k.casefold(): v for k, v in doc.get("tz_aliases", {}).items()})
+    script = Script(
+        flows=flows,
+        nodes=nodes,
+        messages=messages,
+        menu=menu,
+        mantras=mantras,
+        time_zones=frozenset(time_zones),
+        tz_aliases=tz_aliases,
+    )
+    validate(script)
+    return script
+
+
+@cache
+def load_script() -> Script:
+    """Load the packaged content once per process; raises :class:`ScriptError` if it is broken."""
+    documents: dict[str, Mapping[str, Any]] = {}
+    for entry in resources.files("dialogs.content").iterdir():
+        if entry.name.endswith(".toml"):
+            try:
+                documents[entry.name] = tomllib.loads(entry.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ScriptError(f"{entry.name}: {exc}") from exc
+    return build_script(documents, zoneinfo.available_timezones())
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _check_target(script: Script, node: Node, target: str | None, what: str) -> None:
+    if target is None or target in END_TARGETS:
+        return
+    if target not in script.nodes:
+        raise ScriptError(f"node {node.id}: {what} {target!r} does not exist")
+
+
+def _check_text(where: str, text: str) -> None:
+    unknown = template_fields(text) - TEMPLATE_FIELDS
+    if unknown:
+        raise ScriptError(f"{where}: unknown field(s) {sorted(unknown)} in text")
+
+
+def _check_node(script: Script, node: Node) -> None:
+    if not NODE_ID.match(node.id):
+        raise ScriptError(f"node id {node.id!r} must look like 'flow.step'")
+    if node.flow not in script.flows:
+        raise ScriptError(f"node {node.id}: no flow {node.flow!r}")
+    if node.type not in QUESTION_TYPES | AUTO_TYPES:
+        raise ScriptError(f"node {node.id}: unknown type {node.type!r}")
+    if node.type in QUESTION_TYPES and not node.store:
+        raise ScriptError(f"node {node.id}: a question needs 'store'")
+    if node.type in ("choice", "multi") and len(node.options) < 2:
+        raise ScriptError(f"node {node.id}: needs at least two options")
+    if node.type == "finish" and node.record not in RECORDS:
+        raise ScriptError(f"node {node.id}: record must be one of {sorted(RECORDS)}")
+    if node.type == "effect" and node.effect not in EFFECTS:
+        raise ScriptError(f"node {node.id}: effect must be one of {sorted(EFFECTS)}")
+    if node.type == "person" and not node.next_new:
+        raise ScriptError(f"node {node.id}: a person question needs 'next_new'")
+    _check_text(f"node {node.id} prompt", node.prompt)
+    _check_target(script, node, node.next, "next")
+    _check_target(script, node, node.next_new, "next_new")
+    seen: set[str] = set()
+    for option in node.options:
+        if not OPTION_ID.match(option.id) or option.id in RESERVED_OPTIONS:
+            raise ScriptError(f"node {node.id}: bad option id {option.id!r}")
+        if option.id in seen:
+            raise ScriptError(f"node {node.id}: option {option.id!r} appears twice")
+        seen.add(option.id)
+        _check_target(script, node, option.next, "next")
+        _check_target(script, node, option.then, "then")
+        if option.then and node.type != "multi":
+            raise ScriptError(f"node {node.id}: 'then' only works on a multi question")
+        if option.requires is not None and option.requires not in OPTION_REQUIRES:
+            raise ScriptError(f"node {node.id}: option requires unknown {option.requires!r}")
+        if option.say:
+            _check_text(f"node {node.id} option {option.id}", option.say)
+        if node.type == "days" and not isinstance(option.value, int):
+            raise ScriptError(f"node {node.id}: option {option.id!r} needs a number 'value'")
+        if node.type in ("time", "timezone") and not isinstance(option.value, str):
+            raise ScriptError(f"node {node.id}: option {option.id!r} needs a text 'value'")
+        if node.type == "timezone" and option.value not in script.time_zones:
+            raise ScriptError(f"node {node.id}: {option.value!r} is not a known time zone")
+        data = f"thr:{node.id}:{option.id}:{'9' * MAX_ASK_DIGITS}"
+        if len(data.encode()) > CALLBACK_LIMIT:
+            raise ScriptError(f"node {node.id}: button id {data!r} exceeds {CALLBACK_LIMIT} bytes")
+    if sum(1 for o in node.options if o.then) > 1:
+        raise ScriptError(f"node {node.id}: at most one option may have 'then'")
+
+
+def _reachable(script: Script, start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        if current in seen or current in END_TARGETS:
+            continue
+        seen.add(current)
+        node = script.nodes[current]
+        todo.extend(t for t in (node.next, node.next_new) if t)
+        todo.extend(t for o in node.options for t in (o.next, o.then) if t)
+    return seen
+
+
+def validate(script: Script) -> None:
+    """Raise :class:`ScriptError` on the first inconsistency found."""
+    for flow in script.flows.values():
+        if flow.start not in script.nodes:
+            raise ScriptError(f"flow {flow.id}: start {flow.start!r} does not exist")
+    for node in script.nodes.values():
+        _check_node(script, node)
+    for key, text in script.messages.items():
+        _check_text(f"message {key}", text)
+    reached: set[str] = set()
+    for flow in script.flows.values():
+        reached |= _reachable(script, flow.start)
+    unreachable = sorted(set(script.nodes) - reached)
+    if unreachable:
+        raise ScriptError(f"node(s) never reached from a flow's start: {unreachable}")
+    if not script.mantras or any(not m.strip() or len(m) > 200 for m in script.mantras):
+        raise ScriptError("mantras: need at least one line, each 1 to 200 characters")
+    for alias, zone in script.tz_aliases.items():
+        if zone not in script.time_zones:
+            raise ScriptError(f"tz_aliases: {alias!r} points to unknown zone {zone!r}")
+    required = {
+        "intro", "menu", "help", "unknown_command", "stale_button", "forged_button",
+        "finished_button", "not_skippable", "cancelled", "stopped", "hint_choice",
+        "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported",
+    }  # fmt: skip
+    missing = required - set(script.messages)
+    if missing:
+        raise ScriptError(f"messages: missing {sorted(missing)}")
