@@ -20,7 +20,7 @@ chat: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check dialogs bot adapters tests bench
 	$(BIN)/mypy
 
 test: lint

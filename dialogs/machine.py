@@ -44,6 +44,9 @@ NO_INTRO_FLOWS = frozenset({"forget"})
 SWITCH = "core.switch"
 MENU = "core.menu"
 SWITCH_KEY = "_switch"
+MAX_PEOPLE = 24
+"""The relationships a state remembers for the check-in picker (the most recent ones); every
+record stays in the store whatever falls off this list."""
 
 
 @dataclass
@@ -70,7 +73,9 @@ def step(state: State, event: Event, script: Script) -> Step:
     elif isinstance(event, Text):
         state = _on_text(state, event.text, script, out)
     else:
-        out.say(script.say("unsupported", what=answers.clean_text(event.what)[:40]), "notice")
+        what = answers.clean_text(event.what)[:40]
+        key = f"unsupported_{what}" if f"unsupported_{what}" in script.messages else "unsupported"
+        out.say(script.say(key, what=what), "notice")
         _reask(state, script, out)
     state = replace(state, last_at=out.at.isoformat())
     return Step(state=state, replies=tuple(out.replies), effects=tuple(out.effects))
@@ -229,7 +234,11 @@ def _finish(state: State, node: Node, script: Script, out: _Out) -> State:
                 payload={"person_id": person_id},
             )
         )
-    people = [dict(p) for p in state.people if p.get("id") != person_id]
+    others = sorted(
+        (dict(p) for p in state.people if p.get("id") != person_id),
+        key=lambda p: str(p.get("last_at") or ""),
+    )
+    people = others[-(MAX_PEOPLE - 1) :]
     previous = next((p for p in state.people if p.get("id") == person_id), {})
     people.append(
         {
@@ -503,7 +512,16 @@ def _multi_done(state: State, node: Node, script: Script, out: _Out) -> State:
 
 
 def _on_text(state: State, raw: str, script: Script, out: _Out) -> State:
-    if state.data.get(SWITCH_KEY):
+    pending = state.data.get(SWITCH_KEY)
+    if isinstance(pending, str) and pending in script.flows:
+        new_flow = script.flows[pending].title
+        choices = (
+            Option(id="go_on", label=script.say("switch_continue")),
+            Option(id="new", label=script.say("switch_new", new_flow=new_flow)),
+        )
+        chosen = answers.match_option(raw, choices)
+        if chosen is not None:
+            return _on_pick(state, prompts.button_data(SWITCH, chosen.id, state.ask), script, out)
         state = replace(state, data={k: v for k, v in state.data.items() if k != SWITCH_KEY})
     node = _current(state, script)
     if state.flow is None or node is None:

@@ -47,7 +47,9 @@ class Command:
 
 @dataclass(frozen=True)
 class Unsupported:
-    """Something the bot cannot read: a sticker, a photo, a voice note, an edited message."""
+    """Something the bot cannot read. ``what`` names it: ``sticker``, ``photo``, ``voice``,
+    ``document``, ``attachment``, ``edited`` (an edited message) or ``long`` (over the platform's
+    limit); a ``what`` with its own message in the content (``unsupported_<what>``) gets that."""
 
     what: str
     at: datetime

@@ -294,3 +294,21 @@ def test_a_current_button_after_a_long_silence_still_applies(
     result = step(state, Pick("thr:reflect.kind:family:2", later), script)
     assert result.state.data == {"kind": "family"}
     assert result.state.node == "reflect.signals"
+
+
+def test_a_typed_number_at_the_switch_prompt_answers_the_switch(chat: Chat) -> None:
+    chat.command("checkin")
+    chat.command("reflect")
+    assert chat.state.data.get("_switch") == "reflect"
+    chat.text("2")
+    assert chat.state.flow == "reflect"
+    assert chat.state.node == "reflect.name"
+
+
+def test_the_people_a_state_remembers_are_bounded(chat: Chat) -> None:
+    for _ in range(30):
+        chat.command("reflect")
+        chat.walk_to("reflect.offer")
+        chat.press("No, thanks")
+    assert len(chat.state.people) == 24
+    assert chat.state.people[-1]["id"] == "p30"
