@@ -1,0 +1,63 @@
+"""Threshold's core service: settings, storage, the conversation service, and their wiring.
+
+Imports :mod:`dialogs` and never a platform library; adapters import this package.
+"""
+
+from bot.conversations import EXPORT_FORMAT, Conversations
+from bot.core import Core, open_core
+from bot.errors import (
+    ConfigError,
+    MigrationError,
+    StaleWrite,
+    StoreError,
+    StoreUnavailable,
+    ThresholdError,
+)
+from bot.memory_store import MemoryStore
+from bot.settings import Settings, load_settings
+from bot.sqlite_store import SqliteStore
+from bot.store import (
+    Address,
+    AnswerRow,
+    Due,
+    DueItem,
+    FinishedRecord,
+    HistoryPage,
+    MantraSettings,
+    MantraSubscription,
+    RecordSummary,
+    Saved,
+    Store,
+    TurnWrite,
+    UserKey,
+)
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "Address",
+    "AnswerRow",
+    "ConfigError",
+    "Conversations",
+    "Core",
+    "Due",
+    "DueItem",
+    "FinishedRecord",
+    "HistoryPage",
+    "MantraSettings",
+    "MantraSubscription",
+    "MemoryStore",
+    "MigrationError",
+    "RecordSummary",
+    "Saved",
+    "Settings",
+    "SqliteStore",
+    "StaleWrite",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "ThresholdError",
+    "TurnWrite",
+    "UserKey",
+    "load_settings",
+    "open_core",
+]

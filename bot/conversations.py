@@ -1,0 +1,257 @@
+"""The conversation service: one turn per person at a time — lock, load, step, save, answer.
+
+``await conversations.handle(key, event, address=...)`` is all an adapter calls. Each turn:
+
+1. takes the person's lock (then loads: loading first would let a double-click read a state
+   the other click is about to replace — aiogram's FSM middleware, issue #1317);
+2. steps the pure machine (:func:`dialogs.step`);
+3. saves the new state together with everything the effects persist, in one transaction
+   (:func:`bot.effects.turn_write`); a stale version (another process wrote first) reloads
+   and steps again, once;
+4. performs the read-only effects (history, export, mantra status) and returns every reply.
+
+Replies are released only after the save committed. If the database is unavailable nothing is
+applied and the person gets a short apology (``error.busy``). Different people run
+concurrently; a person's lock is dropped as soon as nobody waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import dialogs
+from bot.effects import answer_kinds, turn_write
+from bot.errors import StaleWrite, StoreUnavailable
+from bot.recurrence import zone
+from bot.store import Address, RecordSummary, Store, UserKey, to_db_time
+from dialogs.model import (
+    Attachment,
+    Event,
+    ExportData,
+    Reply,
+    SetMantras,
+    ShowHistory,
+    ShowMantras,
+    State,
+    Step,
+)
+from dialogs.script import Script
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "threshold.export/1"
+EXPORT_FILENAME = "threshold-export.json"
+HISTORY_PAGE_SIZE = 5
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Slot:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    holders: int = 0
+
+
+class Conversations:
+    """Runs turns for every person against one store and one script."""
+
+    def __init__(
+        self,
+        store: Store,
+        script: Script,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        history_page_size: int = HISTORY_PAGE_SIZE,
+    ) -> None:
+        self._store = store
+        self._script = script
+        self._clock = clock
+        self._page_size = history_page_size
+        self._kinds = answer_kinds(script)
+        self._slots: dict[UserKey, _Slot] = {}
+
+    @property
+    def active(self) -> int:
+        """People with a turn running or waiting (their locks); idle people hold none."""
+        return len(self._slots)
+
+    async def handle(
+        self, key: UserKey, event: Event, *, address: Address | None = None
+    ) -> list[Reply]:
+        """Run one turn for ``key`` and return what to show. ``address`` is where this person
+        can be reached later (for reminders); pass it whenever the adapter knows it."""
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot()
+        slot.holders += 1
+        try:
+            async with slot.lock:
+                return await self._turn(key, event, address)
+        finally:
+            slot.holders -= 1
+            if slot.holders == 0 and self._slots.get(key) is slot:
+                del self._slots[key]
+
+    async def _turn(self, key: UserKey, event: Event, address: Address | None) -> list[Reply]:
+        started = time.perf_counter()
+        try:
+            result, before = await self._step_and_save(key, event, address)
+        except (StoreUnavailable, StaleWrite) as exc:
+            logger.warning("turn of %s not applied (%s): %s", key, type(exc).__name__, exc)
+            return [Reply(self._script.say("error.busy"))]
+        try:
+            shown = await self._read_effects(key, result, event.at)
+        except StoreUnavailable as exc:
+            logger.warning("turn of %s saved, but a read failed: %s", key, exc)
+            shown = [Reply(self._script.say("error.generic"))]
+        replies = _before_question(list(result.replies), shown)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "turn %s %s %s -> %s effects=%s %.2f ms",
+                key,
+                type(event).__name__,
+                before,
+                result.state.node,
+                ",".join(type(e).__name__ for e in result.effects) or "-",
+                (time.perf_counter() - started) * 1000,
+            )
+        return replies
+
+    async def _step_and_save(
+        self, key: UserKey, event: Event, address: Address | None
+    ) -> tuple[Step, str | None]:
+        for attempt in (1, 2):
+            saved = await self._store.load(key)
+            state, version = (saved.state, saved.version) if saved else (State(), 0)
+            result = dialogs.step(state, event, self._script)
+            turn = turn_write(result, self._kinds, address=address, at=event.at)
+            try:
+                await self._store.save(key, turn, expected_version=version)
+            except StaleWrite:
+                if attempt == 2:
+                    raise
+                logger.info("conversation of %s changed elsewhere; stepping again", key)
+                continue
+            return result, state.node
+        raise AssertionError("unreachable")
+
+    # -- read-only effects ----------------------------------------------------------------------
+
+    async def _read_effects(self, key: UserKey, result: Step, at: datetime) -> list[Reply]:
+        replies: list[Reply] = []
+        for effect in result.effects:
+            if isinstance(effect, ShowHistory):
+                replies.extend(await self._history(key, effect.page, result.state))
+            elif isinstance(effect, ExportData):
+                replies.append(await self._export(key))
+            elif isinstance(effect, ShowMantras):
+                replies.append(await self._mantra_status(key, at))
+            elif isinstance(effect, SetMantras) and effect.enabled:
+                replies.append(await self._mantras_saved(key, at))
+        return replies
+
+    async def _history(self, key: UserKey, page: int, state: State) -> list[Reply]:
+        say = self._script.say
+        found = await self._store.history(key, page=page, per_page=self._page_size)
+        if not found.items and found.page > 0 and found.pages > 0:
+            found = await self._store.history(key, page=found.pages - 1, per_page=self._page_size)
+        if not found.items:
+            return [Reply(say("history.empty"))]
+        tz = zone(str(state.mantras.get("tz") or "UTC"))
+        lines = [say("history.header", page=str(found.page + 1), pages=str(found.pages))]
+        lines.extend(self._history_line(item, state, tz.key) for item in found.items)
+        if found.page + 1 < found.pages:
+            lines.append(say("history.more", next=str(found.page + 2)))
+        return [Reply("\n".join(lines))]
+
+    def _history_line(self, item: RecordSummary, state: State, tz: str) -> str:
+        say = self._script.say
+        answers = item.answers
+        person = next((p for p in state.people if p.get("id") == item.person_id), {})
+        name = answers.get("name") or person.get("name") or say("someone")
+        flow = self._script.flows.get(item.kind)
+        details = []
+        for question, message in (("reciprocity", "card_reciprocity"), ("feeling", "card_feeling")):
+            if isinstance(answers.get(question), int):
+                details.append(say(message, value=str(answers[question])))
+        decision = answers.get("decision")
+        if isinstance(decision, str):
+            details.append(say("card_decision", value=self._label("decision", decision)))
+        return say(
+            "history.item",
+            date=_day(item.finished_at.astimezone(zone(tz)).date()),
+            kind=flow.title if flow else item.kind,
+            name=str(name),
+            details="".join(f" · {d}" for d in details),
+        )
+
+    def _label(self, store: str, option_id: str) -> str:
+        for node in self._script.nodes.values():
+            if node.store == store:
+                option = node.option(option_id)
+                if option is not None:
+                    return option.label
+        return option_id
+
+    async def _export(self, key: UserKey) -> Reply:
+        document = {
+            "format": EXPORT_FORMAT,
+            "exported_at": to_db_time(self._clock()),
+            **await self._store.export(key),
+        }
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        attachment = Attachment(EXPORT_FILENAME, "application/json", data)
+        return Reply(self._script.say("export.ready"), attachment=attachment)
+
+    async def _mantra_status(self, key: UserKey, at: datetime) -> Reply:
+        sub = await self._store.mantras(key)
+        if sub is None or not sub.enabled or sub.next_due is None:
+            return Reply(self._script.say("mantras.status_off"))
+        return Reply(
+            self._script.say(
+                "mantras.status_on",
+                time=sub.time,
+                tz=sub.tz,
+                days=self._script.say(f"days_{sub.days}") or sub.days,
+                next=when(sub.next_due, sub.tz, at),
+            )
+        )
+
+    async def _mantras_saved(self, key: UserKey, at: datetime) -> Reply:
+        sub = await self._store.mantras(key)
+        if sub is None or sub.next_due is None:
+            return Reply(self._script.say("mantras.status_off"))
+        return Reply(self._script.say("mantras.saved", next=when(sub.next_due, sub.tz, at)))
+
+
+def _before_question(replies: list[Reply], shown: list[Reply]) -> list[Reply]:
+    """Information the service adds goes before a question that ends the turn, so the
+    question stays last, next to its buttons."""
+    if shown and replies and replies[-1].kind == "ask":
+        return [*replies[:-1], *shown, replies[-1]]
+    return replies + shown
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def when(moment: datetime, tz: str, now: datetime) -> str:
+    """``today at 09:00``, ``tomorrow at 09:00`` or ``on Monday 3 March at 09:00``, local."""
+    local_zone = zone(tz)
+    local = moment.astimezone(local_zone)
+    today = now.astimezone(local_zone).date()
+    clock = f"{local:%H:%M}"
+    if local.date() == today:
+        return f"today at {clock}"
+    if (local.date() - today).days == 1:
+        return f"tomorrow at {clock}"
+    return f"on {local:%A} {local.day} {local:%B} at {clock}"

@@ -1,0 +1,48 @@
+"""The core, wired: settings → store (migrated) → conversation service.
+
+``adapters/cli.py`` builds :class:`~bot.settings.Settings` and enters ``open_core(settings)``;
+adapters then only ever talk to :attr:`Core.conversations`. Each long-lived part is entered on
+one :class:`contextlib.AsyncExitStack`, so it is closed in reverse order however the process
+ends; the scheduler (issue: scheduled mantras and reminders) is entered on the same stack,
+after the store it reads from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from bot.conversations import Conversations
+from bot.settings import Settings
+from bot.sqlite_store import SqliteStore
+from bot.store import Store
+from dialogs import load_script
+from dialogs.script import Script
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Core:
+    """Everything adapters need, built once per process."""
+
+    settings: Settings
+    store: Store
+    conversations: Conversations
+    script: Script
+
+
+@asynccontextmanager
+async def open_core(settings: Settings) -> AsyncIterator[Core]:
+    """Open the store (creating its folder and applying migrations), build the service, and
+    close everything on exit. Raises :class:`~bot.errors.StoreUnavailable` with a plain
+    sentence if the database cannot be opened."""
+    script = load_script()
+    async with AsyncExitStack() as stack:
+        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
+        conversations = Conversations(store, script)
+        # The scheduler goes here: stack.enter_async_context(Scheduler(store, ...)).
+        logger.info("core ready (database %s)", settings.sqlite_path)
+        yield Core(settings=settings, store=store, conversations=conversations, script=script)

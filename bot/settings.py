@@ -1,0 +1,109 @@
+"""Settings read from the environment and from ``.env``.
+
+Nothing is read at import time: build :class:`Settings` (or call :func:`load_settings`, which
+turns a bad value into a :class:`~bot.errors.ConfigError` with a plain sentence) where the
+process starts, and hand it down.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+SQLITE_PREFIX = "sqlite:///"
+DEFAULT_DATABASE_URL = "sqlite:///data/threshold.db"
+_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class Settings(BaseSettings):
+    """What the person running the bot configures.
+
+    ``DATABASE_URL`` is ``sqlite:///relative/path.db`` (relative to the working directory) or
+    ``sqlite:////absolute/path.db``. Tokens are secrets; an empty value counts as unset.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_token: SecretStr | None = None
+    discord_token: SecretStr | None = None
+    log_level: str = "INFO"
+    telegram_api_url: str = "https://api.telegram.org"
+    """The Bot API server (a self-hosted one, or a stand-in in tests), without ``/bot<token>``."""
+    telegram_webhook_url: str | None = None
+    """Set to receive updates by webhook (the public HTTPS URL Telegram posts to)."""
+    telegram_webhook_listen: str = "0.0.0.0:8443"
+    """``host:port`` the webhook server listens on."""
+    telegram_webhook_secret: SecretStr | None = None
+    """Checked against ``X-Telegram-Bot-Api-Secret-Token`` on every webhook request."""
+    discord_guild_id: int | None = None
+    """Sync the slash commands to this server at once (for development) instead of globally."""
+    discord_api_url: str = "https://discord.com/api/v10"
+    """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
+    discord_gateway_url: str = "wss://gateway.discord.gg"
+    """Discord's gateway (or a gateway proxy, or a stand-in in tests)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_only(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(SQLITE_PREFIX) or len(value) == len(SQLITE_PREFIX):
+            raise ValueError(
+                "must look like sqlite:///data/threshold.db (a path relative to "
+                "the working directory) or sqlite:////absolute/path.db; "
+                "no other database is supported yet"
+            )
+        return value
+
+    @field_validator(
+        "telegram_token",
+        "discord_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LEVELS:
+            raise ValueError(f"must be one of {', '.join(_LEVELS)}")
+        return level
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The database file: relative paths are relative to the working directory."""
+        return Path(self.database_url[len(SQLITE_PREFIX) :])
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings`, reporting a bad value as one readable :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"The configuration is not usable: {problems}.") from None

@@ -1,0 +1,410 @@
+"""The SQLite store: aiosqlite, WAL, migrations on open, group commit and a write-through cache.
+
+How a turn is written (the performance targets are in issue 2 and ``bench/``):
+
+* Every aiosqlite call is a hand-off to the connection's thread (~0.1 ms), so a turn must cost
+  one hand-off, and turns in flight together share one commit. :meth:`SqliteStore.save` only
+  queues the turn; a single writer task drains the queue and runs the whole batch as *one*
+  callable on aiosqlite's thread through ``Connection._execute(fn)``. That method is private,
+  but it is the only way to run several statements in one hand-off; it has been stable across
+  aiosqlite releases and everything else in aiosqlite is built on it. If it ever goes, the
+  fallback is a ``ThreadPoolExecutor(max_workers=1)`` owning a plain ``sqlite3`` connection.
+* The batch runs inside one ``BEGIN IMMEDIATE … COMMIT``, each turn that writes more than its
+  state inside its own SAVEPOINT, so one failing turn (a stale version, a constraint) is rolled
+  back alone and the others still commit. Each waiter is released only after the COMMIT: a
+  reply never overtakes its data. Checkpoints (the only fsync in WAL with
+  ``synchronous=NORMAL``) run in the background, off the write path (:mod:`bot.sqlite_checkpoint`).
+* Loads come from a bounded LRU of ``(state, version)`` per person, written through after each
+  commit, so a turn normally needs no read at all. Another process writing the same person is
+  caught by ``expected_version`` (:class:`StaleWrite`), which also drops the cached entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import aiosqlite
+
+from bot import sqlite_ops as ops
+from bot import sqlite_reads as reads
+from bot.errors import StoreError, StoreUnavailable
+from bot.migrate import migrate
+from bot.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer
+from bot.sqlite_support import Job, describe, transaction
+from bot.store import (
+    CLAIM_LEASE_SECONDS,
+    Address,
+    Due,
+    DueItem,
+    HistoryPage,
+    MantraSubscription,
+    Saved,
+    TurnWrite,
+    UserKey,
+    to_db_time,
+)
+from dialogs.codec import InvalidState, loads
+from dialogs.model import JSON, State
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_BATCH = 512
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Cached:
+    user_id: int | None
+    saved: Saved | None
+    address: Address | None  # as stored, None if unknown or unreachable
+
+
+def _is_plain(turn: TurnWrite) -> bool:
+    """Only the state changes: the turn is one UPDATE, which writes all or nothing by itself."""
+    return not (turn.finished or turn.schedule or turn.cancel or turn.mantras or turn.forget)
+
+
+@dataclass(slots=True)
+class _Pending:
+    key: UserKey
+    turn: TurnWrite
+    expected: int
+    user_id: int | None
+    address_known: bool
+    future: asyncio.Future[int]
+
+    def __repr__(self) -> str:  # never the state: it holds what the person typed
+        return f"<pending turn of {self.key} at version {self.expected}>"
+
+
+_Outcome = tuple[int, int | None] | BaseException
+
+
+class SqliteStore:
+    """:class:`bot.store.Store` on one SQLite file. ``async with SqliteStore(path) as store``."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        cache_size: int = 10_000,
+        busy_timeout: float = 5.0,
+        checkpoint_every: float = 0.5,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self._checkpoint_every = checkpoint_every
+        self._cache_size = cache_size
+        self._busy_ms = int(busy_timeout * 1000)
+        self._clock = clock
+        self._cache: OrderedDict[UserKey, _Cached] = OrderedDict()
+        self._db: aiosqlite.Connection | None = None
+        self._raw: sqlite3.Connection | None = None
+        self._pending: list[_Pending] = []
+        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._checkpointer: Checkpointer | None = None
+        self._closing = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> Self:
+        """Create the folder if needed, open the file, apply migrations, start the writer."""
+        path = self.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"Cannot open the database at {path}: the folder {path.parent} cannot be "
+                f"created ({exc.strerror or exc})."
+            ) from None
+        if path.is_dir():
+            raise StoreUnavailable(f"Cannot open the database at {path}: that path is a folder.")
+        try:
+            # Probe first, on this thread: aiosqlite leaves its worker thread running past a
+            # failed connect, to report into a loop that may be gone by then.
+            sqlite3.connect(path).close()
+            self._db = await aiosqlite.connect(path, isolation_level=None)
+            self._raw = self._db._conn
+            await self._hand_off(self._setup)
+        except (sqlite3.Error, OSError) as exc:
+            await self._abandon()
+            raise self._unavailable(exc, "open") from None
+        except BaseException:
+            await self._abandon()
+            raise
+        self._checkpointer = Checkpointer(path, every=self._checkpoint_every)
+        try:
+            await self._checkpointer.start()
+        except sqlite3.Error as exc:
+            await self._abandon()
+            raise self._unavailable(exc, "open") from None
+        self._writer = asyncio.create_task(self._write_loop(), name="threshold-store-writer")
+        logger.info("store open at %s", path)
+        return self
+
+    def _setup(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            logger.warning("journal mode is %s, not WAL, at %s", mode, self.path)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")  # see sqlite_checkpoint
+        migrate(conn)
+        conn.execute("BEGIN IMMEDIATE")  # can we write at all? fail now, not on the first turn
+        conn.execute("ROLLBACK")
+
+    async def _abandon(self) -> None:
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            await checkpointer.stop()
+        db, self._db, self._raw = self._db, None, None
+        if db is not None:
+            try:
+                await db.close()
+            except (sqlite3.Error, ValueError):
+                logger.debug("closing a failed connection failed too", exc_info=True)
+
+    async def close(self) -> None:
+        """Finish the writes already queued, then close the file."""
+        self._closing = True
+        if self._writer is not None:
+            self._wakeup.set()
+            await self._writer
+            self._writer = None
+        await self._abandon()
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The raw connection: touch it only on the database thread."""
+        if self._raw is None:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        return self._raw
+
+    def _unavailable(self, exc: BaseException, doing: str) -> StoreUnavailable:
+        return StoreUnavailable(f"Cannot {doing} the database at {self.path}: {describe(exc)}.")
+
+    async def _hand_off(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` on aiosqlite's thread in one hand-off. The one use of the private
+        ``Connection._execute`` (see the module docstring for why)."""
+        if self._db is None:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        job = Job(fn, args)
+        result: T = await self._db._execute(job)  # type: ignore[no-untyped-call]
+        return result
+
+    async def _run(self, fn: Callable[..., T], *args: Any, doing: str = "read") -> T:
+        """Run ``fn(conn, *args)`` on the database thread: one hand-off."""
+        if self._db is None or self._closing:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        try:
+            result: T = await self._hand_off(fn, self._conn, *args)
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc, doing) from None
+        return result
+
+    # -- conversations ------------------------------------------------------------------------
+
+    async def load(self, key: UserKey) -> Saved | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached.saved
+        user_id, text, version, address = await self._run(ops.load_conversation, key)
+        saved = None if text is None else Saved(self._decode(key, text), version)
+        self._remember(key, _Cached(user_id, saved, address))
+        return saved
+
+    def _decode(self, key: UserKey, text: str) -> State:
+        try:
+            return loads(text)
+        except InvalidState as exc:
+            # A state this code cannot read must not lock the person out forever: start over,
+            # and the next save (with the stored version) replaces it.
+            logger.error("stored state of %s unreadable (%s); starting it afresh", key, exc)
+            return State()
+
+    def _remember(self, key: UserKey, entry: _Cached) -> None:
+        self._cache[key] = entry
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def save(self, key: UserKey, turn: TurnWrite, *, expected_version: int) -> int:
+        if self._writer is None or self._closing:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        cached = self._cache.get(key)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        user_id, known = None, False
+        if cached is not None:
+            user_id = cached.user_id
+            known = turn.address is not None and cached.address == turn.address
+        self._pending.append(_Pending(key, turn, expected_version, user_id, known, future))
+        self._wakeup.set()
+        return await future
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[:MAX_BATCH]
+                await self._flush(batch)
+            if self._closing:
+                return
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        try:
+            outcomes: list[_Outcome] = await self._hand_off(self._write_batch, batch)
+        except (sqlite3.Error, ValueError) as exc:  # the connection failed or is closed
+            outcomes = [self._unavailable(exc, "write to") for _ in batch]
+        except Exception:  # a bug: fail these turns, keep the writer alive for the next ones
+            logger.exception("writing a batch of %d turns failed", len(batch))
+            outcomes = [StoreError("the turn could not be written") for _ in batch]
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                self._cache.pop(pending.key, None)
+                if not pending.future.done():
+                    pending.future.set_exception(outcome)
+                continue
+            version, user_id = outcome
+            turn = pending.turn
+            if turn.forget:
+                self._remember(pending.key, _Cached(None, None, None))
+            else:
+                cached = self._cache.get(pending.key)
+                address = turn.address or (cached.address if cached else None)
+                self._remember(pending.key, _Cached(user_id, Saved(turn.state, version), address))
+            if not pending.future.done():
+                pending.future.set_result(version)
+
+    def _write_batch(self, batch: list[_Pending]) -> list[_Outcome]:
+        """On the database thread: every queued turn in one transaction, one savepoint each."""
+        conn = self._conn
+        now = to_db_time(self._clock())
+        outcomes: list[_Outcome] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for p in batch:
+                # A plain turn of a known person is a single UPDATE: it needs no savepoint.
+                plain = p.user_id is not None and p.expected > 0 and _is_plain(p.turn)
+                plain = plain and (p.turn.address is None or p.address_known)
+                if not plain:
+                    conn.execute("SAVEPOINT turn")
+                try:
+                    outcome: _Outcome = ops.apply_turn(
+                        conn, p.key, p.user_id, p.turn, p.expected, now,
+                        address_known=p.address_known,
+                    )  # fmt: skip
+                except sqlite3.IntegrityError as exc:
+                    outcome = StoreError(f"turn of {p.key} rejected by the schema: {exc}")
+                except (StoreError, ValueError, TypeError, KeyError) as exc:
+                    outcome = exc
+                if not plain:
+                    if isinstance(outcome, BaseException):
+                        conn.execute("ROLLBACK TO turn")
+                    conn.execute("RELEASE turn")
+                outcomes.append(outcome)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            logger.warning("batch of %d turns not written: %s", len(batch), exc)
+            return [self._unavailable(exc, "write to") for _ in batch]
+        return outcomes
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def history(self, key: UserKey, *, page: int = 0, per_page: int = 5) -> HistoryPage:
+        return await self._run(reads.history, key, max(page, 0), per_page)
+
+    async def export(self, key: UserKey) -> dict[str, JSON]:
+        return await self._run(reads.export, key)
+
+    async def mantras(self, key: UserKey) -> MantraSubscription | None:
+        return await self._run(reads.mantras, key)
+
+    async def pragma(self, name: str) -> object:
+        """The value of ``PRAGMA name`` on the store's own connection (for diagnostics)."""
+        if not name.isidentifier():
+            raise ValueError(f"not a pragma name: {name!r}")
+
+        def read(conn: sqlite3.Connection) -> object:
+            row = conn.execute(f"PRAGMA {name}").fetchone()
+            return None if row is None else row[0]
+
+        return await self._run(read)
+
+    @property
+    def cached(self) -> int:
+        """How many conversations the write-through cache holds."""
+        return len(self._cache)
+
+    # -- due deliveries -----------------------------------------------------------------------
+
+    async def add_due(self, user: UserKey, due: Due, *, address: Address | None = None) -> int:
+        now = to_db_time(self._clock())
+
+        def write(conn: sqlite3.Connection) -> int:
+            with transaction(conn):
+                user_id = ops.ensure_user(conn, user, address, now)
+                return ops.upsert_due(conn, user_id, user, due, address, now)
+
+        return await self._run(write, doing="write to")
+
+    async def claim_due(self, now: datetime, limit: int) -> list[DueItem]:
+        stale = to_db_time(now - timedelta(seconds=CLAIM_LEASE_SECONDS))
+
+        def claim(conn: sqlite3.Connection) -> list[DueItem]:
+            with transaction(conn):
+                return ops.claim_due(conn, to_db_time(now), stale, limit)
+
+        return await self._run(claim, doing="write to")
+
+    async def mark_done(self, due_id: int) -> None:
+        now = to_db_time(self._clock())
+
+        def done(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                ops.mark_done(conn, due_id, now)
+
+        await self._run(done, doing="write to")
+
+    async def mark_unreachable(self, key: UserKey) -> None:
+        now = to_db_time(self._clock())
+
+        def unreachable(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                ops.mark_unreachable(conn, key, now)
+
+        await self._run(unreachable, doing="write to")
+        cached = self._cache.get(key)
+        if cached is not None:
+            cached.address = None  # the next turn with an address clears the mark

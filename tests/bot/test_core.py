@@ -1,0 +1,42 @@
+"""open_core wires settings, store and service, and closes them again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.core import open_core
+from bot.errors import StoreUnavailable
+from bot.settings import Settings
+from bot.store import TurnWrite, UserKey
+from dialogs.model import Command, State
+
+
+async def test_default_database_is_created_under_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    async with open_core(Settings()) as core:
+        replies = await core.conversations.handle(
+            UserKey("console", "me"), Command("help", datetime(2025, 3, 1, tzinfo=UTC))
+        )
+        assert replies and core.script.flows
+    assert (tmp_path / "data" / "threshold.db").is_file()
+
+
+async def test_store_is_closed_on_exit(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/t.db")
+    async with open_core(settings) as core:
+        store = core.store
+    with pytest.raises(StoreUnavailable):
+        await store.save(UserKey("console", "me"), TurnWrite(State()), expected_version=0)
+
+
+async def test_unopenable_database_is_a_plain_error(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    with pytest.raises(StoreUnavailable, match="is a folder"):
+        async with open_core(Settings(database_url=f"sqlite:///{tmp_path}/db")):
+            pass

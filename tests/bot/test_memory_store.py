@@ -1,0 +1,36 @@
+"""What only the in-memory double does: it keeps rows as JSON, so non-JSON values fail."""
+
+from __future__ import annotations
+
+import pytest
+from bot_testing import START
+
+from bot.memory_store import MemoryStore
+from bot.store import Due, TurnWrite, UserKey
+from dialogs.model import State
+
+
+async def test_state_that_is_not_json_is_refused_like_the_real_store() -> None:
+    store = MemoryStore()
+    with pytest.raises(TypeError):
+        await store.save(
+            UserKey("t", "1"),
+            TurnWrite(State(data={"when": START})),
+            expected_version=0,  # type: ignore[dict-item]
+        )
+    assert await store.load(UserKey("t", "1")) is None
+
+
+async def test_loaded_state_is_a_copy_not_the_saved_object() -> None:
+    store = MemoryStore()
+    saved_state = State(data={"signals": ["tone"]})
+    await store.save(UserKey("t", "1"), TurnWrite(saved_state), expected_version=0)
+    loaded = await store.load(UserKey("t", "1"))
+    assert loaded is not None and loaded.state == saved_state
+    assert loaded.state is not saved_state and loaded.state.data is not saved_state.data
+
+
+async def test_payload_that_is_not_json_is_refused() -> None:
+    store = MemoryStore()
+    with pytest.raises(TypeError):
+        await store.add_due(UserKey("t", "1"), Due("k", "mantra", START, {"x": object()}))  # type: ignore[dict-item]

@@ -1,0 +1,83 @@
+"""Settings from the environment and .env, and the plain errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import Settings, load_settings
+
+VARS = ("DATABASE_URL", "TELEGRAM_TOKEN", "DISCORD_TOKEN", "LOG_LEVEL")
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_need_nothing_configured() -> None:
+    settings = load_settings()
+    assert settings.sqlite_path == Path("data/threshold.db")
+    assert settings.telegram_token is None and settings.discord_token is None
+    assert settings.log_level == "INFO"
+
+
+def test_absolute_database_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////var/lib/threshold/t.db")
+    assert load_settings().sqlite_path == Path("/var/lib/threshold/t.db")
+
+
+def test_relative_database_path_is_relative_to_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///state/bot.db")
+    path = load_settings().sqlite_path
+    assert not path.is_absolute() and path == Path("state/bot.db")
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://db/threshold", "sqlite://relative.db", "sqlite:///", "threshold.db"]
+)
+def test_other_database_urls_are_refused_plainly(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "DATABASE_URL" in str(caught.value) and "sqlite:///" in str(caught.value)
+
+
+def test_tokens_are_secrets_and_empty_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.setenv("DISCORD_TOKEN", "  ")
+    settings = load_settings()
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:abc"
+    assert "123:abc" not in repr(settings) and "123:abc" not in str(settings)
+    assert settings.discord_token is None
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DISCORD_TOKEN=xyz\nLOG_LEVEL=debug\nSOMETHING_ELSE=1\n")
+    settings = load_settings()
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "xyz"
+    assert settings.log_level == "DEBUG" and settings.log_level_number == 10
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    assert load_settings().log_level == "WARNING"
+
+
+def test_unknown_log_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "chatty")
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        load_settings()
+
+
+def test_settings_can_be_built_directly() -> None:
+    assert Settings(database_url="sqlite:////tmp/x.db").sqlite_path == Path("/tmp/x.db")
