@@ -1,0 +1,179 @@
+"""The ``threshold`` command: the one place where the platforms meet the core.
+
+``threshold run`` starts every platform that has a token in the environment (or ``.env``), and
+the terminal chat when none has; ``threshold chat`` always starts the terminal chat. Either way
+the wiring is the same: build :class:`Settings`, configure logging, enter ``open_core(settings)``
+and hand the core to the adapters. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import SecretStr
+
+from adapters.console import run_console
+from bot.core import Core, open_core
+from bot.errors import ConfigError, ThresholdError
+from bot.settings import Settings, load_settings
+
+__all__ = ["PLATFORMS", "Platform", "main"]
+
+logger = logging.getLogger(__name__)
+
+Starter = Callable[[Core], Coroutine[Any, Any, None]]
+"""Runs one platform's adapter over the core until it stops (or is cancelled)."""
+
+NOISY_LOGGERS = ("httpx", "httpcore", "aiosqlite", "apscheduler", "telegram", "discord")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A chat platform the bot can serve, keyed by the setting that holds its token.
+
+    ``start`` is ``None`` while this build has no adapter for the platform; an adapter plugs in
+    by filling it.
+    """
+
+    name: str
+    token_field: str
+    env_var: str
+    start: Starter | None = None
+
+
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN"),
+    Platform("Discord", "discord_token", "DISCORD_TOKEN"),
+)
+
+NO_TOKENS_HINT = (
+    "No TELEGRAM_TOKEN or DISCORD_TOKEN in .env — starting the terminal chat. "
+    "Add a token to .env to go live."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``threshold`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        platforms = configured_platforms(settings) if args.command == "run" else []
+        _configure_logging(settings, console=not platforms)
+        hint = NO_TOKENS_HINT if args.command == "run" and not platforms else None
+        return asyncio.run(_serve(settings, platforms, hint=hint))
+    except ThresholdError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:  # Ctrl-C: every adapter has wound down and said goodbye
+        logger.info("stopped from the keyboard")
+        return 0
+    except BaseExceptionGroup as group:
+        found = group.subgroup(ThresholdError)
+        if found is None:
+            raise
+        return _fail(str(_first(found)))
+    finally:
+        _forget_closed_stdout()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="threshold",
+        description="Threshold: reflect on a relationship in which someone is pulling away.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="start every platform configured in .env (the terminal chat if none is)",
+        description="Start every platform that has a token in the environment or .env; "
+        "with no token, start the terminal chat.",
+    )
+    commands.add_parser(
+        "chat",
+        help="chat in this terminal",
+        description="Chat with Threshold in this terminal, on the configured database.",
+    )
+    return parser
+
+
+def configured_platforms(settings: Settings) -> list[Platform]:
+    """The platforms that have a token, each with an adapter in this build.
+
+    Raises :class:`ConfigError` for a token whose platform this build cannot serve: better to
+    say so than to start something else and look live.
+    """
+    chosen = []
+    for platform in PLATFORMS:
+        if not _has_token(getattr(settings, platform.token_field, None)):
+            continue
+        if platform.start is None:
+            raise ConfigError(
+                f"{platform.env_var} is set, but this build has no {platform.name} adapter yet. "
+                f"Remove it from .env, or use `threshold chat` for the terminal chat."
+            )
+        chosen.append(platform)
+    return chosen
+
+
+def _has_token(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value().strip())
+    return bool(value)
+
+
+def _configure_logging(settings: Settings, *, console: bool) -> None:
+    level = settings.log_level_number
+    if console and "log_level" not in settings.model_fields_set:
+        level = logging.WARNING  # the terminal chat shares the screen with the log: keep it quiet
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+
+
+async def _serve(settings: Settings, platforms: Sequence[Platform], *, hint: str | None) -> int:
+    async with open_core(settings) as core:
+        if not platforms:
+            if hint:
+                print(hint, flush=True)
+            await run_console(core)
+            return 0
+        logger.info("starting %s", ", ".join(p.name for p in platforms))
+        async with asyncio.TaskGroup() as group:
+            for platform in platforms:
+                assert platform.start is not None  # configured_platforms keeps only these
+                group.create_task(platform.start(core), name=platform.name)
+    return 0
+
+
+def _forget_closed_stdout() -> None:
+    """If whoever read our output has gone (``threshold chat | head``), point stdout at
+    /dev/null so the interpreter's last flush does not complain on the way out."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _fail(message: str) -> int:
+    one_line = " ".join(message.split()) or "stopped by an error"
+    print(f"threshold: {one_line}", file=sys.stderr, flush=True)
+    return 1
+
+
+def _first(group: BaseExceptionGroup[ThresholdError]) -> BaseException:
+    exc: BaseException = group
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc

@@ -1,0 +1,272 @@
+"""The terminal chat: the console adapter.
+
+Same shape as every other adapter: two pure functions that translate, and a small runner.
+
+* :func:`to_event` turns one typed line into an event: ``/name arg`` is a :class:`Command`, a
+  number naming one of the choices just shown is a :class:`Pick` of that choice, anything else is
+  :class:`Text`.
+* :func:`render` turns a reply into the text printed for it: the message, its choices numbered
+  ``1)``, ``2)`` …, and a hint line under a question; an aside is marked ``~``, the answer just
+  given is echoed ``→``.
+* :func:`run_console` reads lines (from a terminal or a pipe), hands each event to the
+  conversation service and prints what comes back.
+
+There is no dialog logic here: what to ask next is ``dialogs/``'s business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import getpass
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.store import Address, UserKey
+from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+__all__ = ["PLATFORM", "render", "run_console", "save_attachment", "to_event"]
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "console"
+
+_COMMAND = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:\s+(.*))?", re.DOTALL)
+_NUMBER = re.compile(r"\d{1,3}")
+_ASIDE = "  ~ "
+_CHOICE_HINT = "Type a number"
+_FLOW_COMMANDS = "/back /skip /cancel"
+GOODBYE = "Goodbye for now. Everything so far is saved; come back any time to pick up again."
+APOLOGY = "Sorry, something went wrong on my side. Your answers so far are safe; please try again."
+
+
+# --------------------------------------------------------------------------------------------
+# Translation: pure functions.
+
+
+def to_event(line: str, last_buttons: Sequence[Button], at: datetime) -> Event | None:
+    """Translate one line read from the terminal.
+
+    ``line`` is what ``readline()`` returned, so ``""`` means the input ended: that gives
+    ``None``. ``last_buttons`` are the choices shown since the last line, in the order they were
+    numbered. Only the line ending is removed from typed text; what the person typed is theirs.
+    """
+    if line == "":
+        return None
+    text = line.removesuffix("\n").removesuffix("\r")
+    bare = text.strip()
+    command = _COMMAND.fullmatch(bare)
+    if command is not None:
+        return Command(name=command.group(1).lower(), at=at, arg=(command.group(2) or "").strip())
+    if _NUMBER.fullmatch(bare) and 1 <= int(bare) <= len(last_buttons):
+        return Pick(data=last_buttons[int(bare) - 1].data, at=at)
+    return Text(text=text, at=at)
+
+
+def render(reply: Reply, *, first: int = 1, saved_to: Path | None = None) -> str:
+    """The text printed for ``reply``, without a trailing newline.
+
+    Choices are numbered from ``first`` so that the choices of several replies in one turn never
+    share a number. ``saved_to`` is where the reply's attachment was written, if it has one.
+    """
+    if reply.kind == "answer":
+        lines = [f"  → {' '.join(reply.text.split())}"]
+    elif reply.kind == "notice":
+        lines = [_ASIDE + line if line else _ASIDE.rstrip() for line in reply.text.splitlines()]
+    else:
+        lines = reply.text.splitlines() or [""]
+    for number, button in enumerate(reply.buttons, start=first):
+        lines.append(f"  {number}) {button.label}")
+    if reply.attachment is not None:
+        where = str(saved_to) if saved_to is not None else "(could not be saved)"
+        lines.append(f"  [file] {reply.attachment.filename} saved to {where}")
+    if reply.kind == "ask":
+        lines.append(_hint(reply))
+    return "\n".join(lines)
+
+
+def _hint(reply: Reply) -> str:
+    if reply.buttons and reply.free_text:
+        how = f"  ({_CHOICE_HINT} or write your answer"
+    elif reply.buttons:
+        how = f"  ({_CHOICE_HINT}"
+    else:
+        how = "  (Write your answer"
+    return f"{how} · {_FLOW_COMMANDS} · /help)"
+
+
+def save_attachment(attachment: Attachment, directory: Path) -> Path:
+    """Write ``attachment`` under ``directory`` without overwriting an earlier file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = Path(attachment.filename).name or "threshold-file"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    target = directory / name
+    counter = 1
+    while target.exists():
+        target = directory / f"{stem}-{counter}{suffix}"
+        counter += 1
+    target.write_bytes(attachment.data)
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# The runner.
+
+
+def local_user() -> str:
+    """The terminal user's name, or ``"local"`` when the system does not say."""
+    try:
+        return getpass.getuser() or "local"
+    except (OSError, KeyError):
+        return "local"
+
+
+class _LineReader:
+    """Reads lines on a daemon thread and hands them to the event loop.
+
+    A daemon thread (rather than the loop's default executor) lets Ctrl-C end the chat at once:
+    the interpreter does not wait for a ``readline()`` that may never return. A real file
+    descriptor is read with ``os.read`` so the blocked thread holds no lock of ``sys.stdin``.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._thread = threading.Thread(target=self._pump, name="console-stdin", daemon=True)
+        self._thread.start()
+
+    async def readline(self) -> str:
+        return await self._lines.get()
+
+    def _put(self, line: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+
+    def _pump(self) -> None:
+        try:
+            read = self._reader()
+            while line := read():
+                self._put(line)
+        except (OSError, ValueError):
+            logger.warning("console input could not be read", exc_info=True)
+        self._put("")
+
+    def _reader(self) -> Callable[[], str]:
+        try:
+            fd = self._stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            return self._stream.readline
+        encoding = getattr(self._stream, "encoding", None) or "utf-8"
+        return _FdLines(fd, encoding).readline
+
+
+class _FdLines:
+    """``readline()`` over a raw file descriptor, decoding incrementally."""
+
+    def __init__(self, fd: int, encoding: str) -> None:
+        self._fd = fd
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._pending = ""
+        self._eof = False
+
+    def readline(self) -> str:
+        while "\n" not in self._pending and not self._eof:
+            chunk = os.read(self._fd, 65536)
+            self._eof = not chunk
+            self._pending += self._decoder.decode(chunk, final=self._eof)
+        line, newline, rest = self._pending.partition("\n")
+        self._pending = rest
+        return line + newline
+
+
+async def run_console(
+    core: Core,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    user_id: str | None = None,
+    exports_dir: Path | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    """Chat in the terminal until the input ends.
+
+    The person is ``UserKey("console", <local user name>)``; the chat opens with ``/start`` so a
+    newcomer is greeted and someone returning is shown where they were. ``stdin`` and ``stdout``
+    default to the process's own; files handed over (an export) go to ``exports_dir``, by
+    default ``exports/`` beside the database.
+    """
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    key = UserKey(PLATFORM, user_id or local_user())
+    address = Address(PLATFORM, key.user_id)
+    exports = exports_dir or core.settings.sqlite_path.parent / "exports"
+    interactive = _isatty(stdin) and _isatty(stdout)
+    shown: list[Button] = []
+
+    def write(text: str) -> None:
+        stdout.write(text + "\n")
+        stdout.flush()
+
+    async def turn(event: Event) -> None:
+        try:
+            replies = await core.conversations.handle(key, event, address=address)
+        except Exception:
+            logger.exception("console turn failed (%s)", type(event).__name__)
+            write("\n" + APOLOGY)
+            return
+        numbered: list[Button] = []
+        asked = False
+        for reply in replies:
+            saved_to = _save(reply.attachment, exports) if reply.attachment else None
+            if reply.kind != "answer":
+                write("")  # a blank line between messages, as a chat shows separate bubbles
+            write(render(reply, first=len(numbered) + 1, saved_to=saved_to))
+            numbered.extend(reply.buttons)
+            asked = asked or reply.kind == "ask"
+        if numbered or asked:
+            shown[:] = numbered
+
+    reader = _LineReader(stdin)
+    try:
+        await turn(Command("start", clock()))
+        while True:
+            if interactive:
+                stdout.write("> ")
+                stdout.flush()
+            event = to_event(await reader.readline(), shown, clock())
+            if event is None:
+                break
+            await turn(event)
+    except BrokenPipeError:  # nobody reads the output any more (`threshold chat | head`)
+        logger.info("console output closed; the chat ends")
+        return
+    finally:  # the input ended, Ctrl-C cancelled the chat, or the output closed
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            write("\n" + GOODBYE)
+
+
+def _save(attachment: Attachment, directory: Path) -> Path | None:
+    try:
+        return save_attachment(attachment, directory)
+    except OSError:
+        logger.warning("could not write an attachment under %s", directory, exc_info=True)
+        return None
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError, AttributeError):
+        return False
