@@ -49,8 +49,14 @@ class Platform:
     start: Starter | None = None
 
 
+async def _start_telegram(core: Core) -> None:
+    from adapters.telegram import run_telegram  # only loaded when Telegram is configured
+
+    await run_telegram(core.settings, core)
+
+
 PLATFORMS: tuple[Platform, ...] = (
-    Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN"),
+    Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN", start=_start_telegram),
     Platform("Discord", "discord_token", "DISCORD_TOKEN"),
 )
 

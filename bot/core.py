@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.conversations import Conversations
+from bot.delivery import Deliverer
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.store import Store
@@ -32,6 +33,9 @@ class Core:
     store: Store
     conversations: Conversations
     script: Script
+    deliverers: dict[str, Deliverer] = field(default_factory=dict)
+    """One per running platform, keyed by platform name; adapters add theirs once connected
+    and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
 
 
 @asynccontextmanager

@@ -1,0 +1,71 @@
+"""Keeping the token and people's words out of the logs while Telegram runs.
+
+The token is part of every Bot API URL (``…/bot<token>/sendMessage``): httpx logs those URLs
+at INFO, and PTB logs whole updates and request parameters (people's words) at DEBUG. While the
+adapter runs, those libraries are held at WARNING (httpx, httpcore) and INFO (PTB) or quieter,
+and every record of theirs and ours is scrubbed of the token, tracebacks included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+__all__ = ["token_kept_out_of_logs"]
+
+URL_LOGGERS = ("httpx", "httpcore")
+"""Libraries that log request URLs, which carry the token: kept at WARNING or quieter (and
+PTB, whose DEBUG records carry the updates' text, at INFO or quieter)."""
+TOKEN_LOGGERS = (
+    *URL_LOGGERS,
+    "telegram",
+    "telegram.Bot",
+    "telegram.ext",
+    "telegram.ext.Application",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Updater",
+    "telegram.ext.AIORateLimiter",
+    "telegram.request.BaseRequest",
+    "telegram.request.HTTPXRequest",
+    "adapters.telegram.runner",
+    "adapters.telegram.sender",
+)
+"""Loggers whose records are scrubbed of the token, whatever their level."""
+
+
+class _RedactToken(logging.Filter):
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, "<token>"), None
+        if record.exc_info and not record.exc_text:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = text.replace(self._token, "<token>")
+        return True
+
+
+@contextlib.contextmanager
+def token_kept_out_of_logs(token: str) -> Iterator[None]:
+    """Quiet the libraries that log URLs or update contents, and scrub the token from whatever
+    still gets out. Levels and filters are put back afterwards."""
+    quieted = {name: logging.getLogger(name) for name in (*URL_LOGGERS, "telegram")}
+    levels = {name: each.level for name, each in quieted.items()}
+    for name, each in quieted.items():
+        floor = logging.WARNING if name in URL_LOGGERS else logging.INFO
+        each.setLevel(max(floor, each.level))
+    redact = _RedactToken(token)
+    loggers = [logging.getLogger(name) for name in TOKEN_LOGGERS]
+    for each in loggers:
+        each.addFilter(redact)
+    try:
+        yield
+    finally:
+        for each in loggers:
+            each.removeFilter(redact)
+        for name, level in levels.items():
+            quieted[name].setLevel(level)
