@@ -1,17 +1,27 @@
 """When the next scheduled mantra is due: a local time of day, on some days, in a time zone.
 
-Pure functions on timezone-aware datetimes (the scheduler will reuse them). Daylight-saving
-changes are handled by building the *local* time for each candidate day and converting it:
-a time that does not exist that day (the spring-forward gap) moves forward by the gap, and a
-time that happens twice (the autumn fall-back) is taken the first time.
+Pure functions on timezone-aware datetimes, shared by the conversation service (the first
+``next_due`` of a new schedule) and the scheduler (every advance). Daylight-saving changes are
+handled by building the *local* time for each candidate day and converting it to UTC; instants
+are only ever compared in UTC:
+
+* a time that does not exist that day (skipped by a spring-forward change, e.g. 02:30 in Berlin
+  on the last Sunday of March) is delivered at the **first valid minute** after the gap (03:00);
+* a time that happens twice (repeated by a fall-back change, e.g. 02:30 on the last Sunday of
+  October) is delivered **once, at its first occurrence** (``fold=0``), and the next delivery is
+  the following day's: the second pass through 02:30 never counts.
+
+APScheduler's ``CronTrigger`` fires twice on fall-back nights (measured in issue 4), which is
+why the scheduler computes next-due here instead.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SECOND = timedelta(seconds=1)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -39,6 +49,28 @@ def parse_hhmm(text: str) -> time:
         return time(9, 0)
 
 
+def local_to_utc(day: date, wanted: time, tz: tzinfo) -> datetime:
+    """The instant (aware UTC) at which the wall clock in ``tz`` shows ``wanted`` on ``day``:
+    the first occurrence of a repeated time, the first valid minute after a skipped one."""
+    local = datetime.combine(day, wanted, tzinfo=tz)  # fold=0: the first of a repeated time
+    moment = local.astimezone(UTC)
+    if moment.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return moment  # the wall time exists
+    # In a gap: fold=0 converted with the offset before the change (an instant after the gap),
+    # fold=1 with the offset after it (an instant before the gap). The change lies between;
+    # the first valid minute is the instant of the change itself.
+    before = local.replace(fold=1).astimezone(UTC)
+    low, high = min(before, moment), max(before, moment)
+    offset_before = low.astimezone(tz).utcoffset()
+    while high - low > _SECOND:
+        middle = low + timedelta(seconds=max(1, int((high - low).total_seconds()) // 2))
+        if middle.astimezone(tz).utcoffset() == offset_before:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
 def next_occurrence(at_time: str, tz: str, days: str, after: datetime) -> datetime:
     """The first moment strictly after ``after`` that is ``at_time`` local time on a day that
     ``days`` allows, as aware UTC."""
@@ -51,8 +83,12 @@ def next_occurrence(at_time: str, tz: str, days: str, after: datetime) -> dateti
         candidate_day = day + timedelta(days=offset)
         if not runs_on(days, candidate_day):
             continue
-        local = datetime.combine(candidate_day, wanted, tzinfo=local_zone)
-        moment = local.astimezone(UTC)
+        moment = local_to_utc(candidate_day, wanted, local_zone)
         if moment > after:
             return moment
     raise AssertionError("unreachable: some day within 9 always matches")
+
+
+def first_at_or_after(at_time: str, tz: str, days: str, start: datetime) -> datetime:
+    """The first scheduled moment at ``start`` or later (a snooze ends *at* its instant)."""
+    return next_occurrence(at_time, tz, days, start - timedelta(microseconds=1))
