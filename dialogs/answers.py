@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from dialogs.model import JSON
 from dialogs.script import Node, Option, Script
@@ -16,6 +17,7 @@ from dialogs.script import Node, Option, Script
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _RATING = re.compile(r"^([1-5])(?:\s*(?:/|of|out of)\s*5)?$")
 _NUMBER = re.compile(r"^(\d{1,4})(?:\s*days?)?$")
+_CLOCK = re.compile(r"^\d{1,2}(?:[:.h](\d{2}))?(am|pm|a\.m\.?|p\.m\.?)?$")
 _DONE_WORDS = frozenset({"done", "ok", "okay", "finished", "that's all", "thats all", "next"})
 
 
@@ -123,3 +125,36 @@ def find_time_zones(text: str, script: Script) -> list[str]:
     )
     aliased = sorted({zone for alias, zone in script.tz_aliases.items() if key in alias})
     return list(dict.fromkeys(aliased + partial))[:8]
+
+
+MAX_ZONES = 8
+_DAY_MINUTES = 24 * 60
+
+
+def clock_time(text: str) -> tuple[str, int] | None:
+    """A time read off a clock, ``"14:05"`` or ``"2pm"``, as ``("14:05", tolerance)``: how many
+    minutes a zone's local time may differ from it (a clock read to the minute may be slightly
+    off; "2pm" means roughly). A bare number is not a clock time: it may name an option."""
+    key = _key(text).replace(" ", "")
+    found = _CLOCK.match(key)
+    if found is None or (found.group(1) is None and found.group(2) is None):
+        return None
+    shown = parse_time(key)
+    if shown is None:
+        return None
+    return shown, 2 if found.group(1) is not None else 30
+
+
+def zones_at_local_time(shown: str, tolerance: int, at: datetime, script: Script) -> list[str]:
+    """Zones whose local time at ``at`` is within ``tolerance`` minutes of ``shown`` (``HH:MM``):
+    the script's popular zones first, in their order, then the others by name."""
+    hour, minute = (int(part) for part in shown.split(":"))
+    wanted = hour * 60 + minute
+    found = set()
+    for name, rules in script.zone_rules.items():
+        local = at.astimezone(rules)
+        apart = abs(local.hour * 60 + local.minute - wanted) % _DAY_MINUTES
+        if min(apart, _DAY_MINUTES - apart) <= tolerance:
+            found.add(name)
+    popular = [z for z in script.popular_zones if z in found]
+    return [*popular, *sorted(found - set(popular))][:MAX_ZONES]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from dialogs import answers, prompts
+from dialogs import answers, deliveries, prompts
 from dialogs.mantras import next_mantra
 from dialogs.model import (
     JSON,
@@ -56,6 +56,9 @@ class _Out:
     at: datetime
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    aside: bool = False
+    """The event only answered a delivered message: the open question was not touched, so the
+    silence before it still counts (``last_at`` stays)."""
 
     def say(self, text: str, kind: str = "say") -> None:
         self.replies.append(Reply(text=text, kind="notice" if kind == "notice" else "say"))
@@ -77,7 +80,8 @@ def step(state: State, event: Event, script: Script) -> Step:
         key = f"unsupported_{what}" if f"unsupported_{what}" in script.messages else "unsupported"
         out.say(script.say(key, what=what), "notice")
         _reask(state, script, out)
-    state = replace(state, last_at=out.at.isoformat())
+    if not out.aside:
+        state = replace(state, last_at=out.at.isoformat())
     return Step(state=state, replies=tuple(out.replies), effects=tuple(out.effects))
 
 
@@ -390,6 +394,8 @@ def _on_pick(state: State, data: str, script: Script, out: _Out) -> State:
     if parsed is None:
         return _forged(state, script, out)
     node_id, option_id, ask = parsed
+    if node_id in deliveries.NODES:
+        return _delivery_press(state, node_id, option_id, ask, script, out)
     if node_id == MENU:
         if option_id not in {o.id for o in script.menu}:
             return _forged(state, script, out)
@@ -428,6 +434,24 @@ def _on_pick(state: State, data: str, script: Script, out: _Out) -> State:
     if option is None:
         return _forged(state, script, out)
     return _choose(state, node, option, script, out)
+
+
+def _delivery_press(
+    state: State, node_id: str, option_id: str, at: int, script: Script, out: _Out
+) -> State:
+    """A button under a scheduled mantra or reminder, pressed whenever: answered beside the
+    open question, which stays as it was (unless the press starts a check-in)."""
+    press = deliveries.on_press(state, node_id, option_id, at, out.at, script)
+    if press is None:
+        return _forged(state, script, out)
+    out.replies.extend(press.replies)
+    out.effects.extend(press.effects)
+    if press.mantras is not None:
+        state = replace(state, mantras=press.mantras)
+    if press.start_checkin:
+        return _begin(state, "checkin", script, out)
+    out.aside = True
+    return state
 
 
 def _forged(state: State, script: Script, out: _Out) -> State:
@@ -584,6 +608,9 @@ def _typed_zone(state: State, node: Node, text: str, script: Script, out: _Out) 
     option = answers.match_option(text, prompts.visible_options(state, node, script))
     if option is not None:
         return _choose(state, node, option, script, out)
+    clock = answers.clock_time(text)
+    if clock is not None:
+        return _zones_by_clock(state, node, clock, script, out)
     zones = answers.find_time_zones(text, script)
     if len(zones) == 1:
         zone = zones[0]
@@ -592,5 +619,20 @@ def _typed_zone(state: State, node: Node, text: str, script: Script, out: _Out) 
         out.say(script.say("hint_timezone"), "notice")
         _reask(state, script, out)
         return state
+    state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
+    return _show(state, node, script, out)
+
+
+def _zones_by_clock(
+    state: State, node: Node, clock: tuple[str, int], script: Script, out: _Out
+) -> State:
+    """The person typed the time on their clock: offer the zones that show it right now."""
+    shown, tolerance = clock
+    zones = answers.zones_at_local_time(shown, tolerance, out.at, script)
+    if not zones:
+        out.say(script.say("hint_tz_clock", time=shown), "notice")
+        _reask(state, script, out)
+        return state
+    out.say(script.say("tz_by_clock", time=shown))
     state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
     return _show(state, node, script, out)

@@ -144,6 +144,14 @@ class SetMantras:
 
 
 @dataclass(frozen=True)
+class SnoozeMantras:
+    """Send no scheduled mantra before ``until`` (UTC); the schedule itself stays as it is.
+    Pressing the same snooze button twice gives the same ``until``: it is idempotent."""
+
+    until: datetime
+
+
+@dataclass(frozen=True)
 class ShowHistory:
     page: int = 0
 
@@ -164,7 +172,15 @@ class ShowMantras:
 
 
 Effect: TypeAlias = (
-    Finish | ScheduleAt | Cancel | SetMantras | ShowHistory | ExportData | ForgetUser | ShowMantras
+    Finish
+    | ScheduleAt
+    | Cancel
+    | SetMantras
+    | SnoozeMantras
+    | ShowHistory
+    | ExportData
+    | ForgetUser
+    | ShowMantras
 )
 
 # --------------------------------------------------------------------------------------------

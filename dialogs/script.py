@@ -33,6 +33,7 @@ import tomllib
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -120,6 +121,13 @@ class Script:
     mantras: tuple[str, ...]
     time_zones: frozenset[str]
     tz_aliases: Mapping[str, str] = field(default_factory=dict)
+    snooze_days: int = 7
+    """How long the snooze button under a scheduled mantra pauses them (``[delivery]``)."""
+    popular_zones: tuple[str, ...] = ()
+    """Zones offered first when a person finds theirs by typing their local time."""
+    zone_rules: Mapping[str, tzinfo] = field(default_factory=dict, compare=False, repr=False)
+    """The rules of every zone that can be offered by local time, loaded once with the script
+    so that stepping the machine only does arithmetic on them (no file is read then)."""
 
     def say(self, key: str, **fields: object) -> str:
         """The message ``key`` with its ``{fields}`` filled in (a missing field reads as empty)."""
@@ -203,7 +211,11 @@ def _node(raw: Mapping[str, Any], where: str) -> Node:
         raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc
 
 
-def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterable[str]) -> Script:
+def build_script(
+    documents: Mapping[str, Mapping[str, Any]],
+    time_zones: Iterable[str],
+    zone_rules: Mapping[str, tzinfo] | None = None,
+) -> Script:
     """Assemble and validate a script from parsed TOML documents keyed by file name."""
     flows: dict[str, Flow] = {}
     nodes: dict[str, Node] = {}
@@ -211,6 +223,8 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
     menu: tuple[Option, ...] = ()
     mantras: tuple[str, ...] = ()
     tz_aliases: dict[str, str] = {}
+    snooze_days = 7
+    popular: tuple[str, ...] = ()
     for name, doc in sorted(documents.items()):
         if "flow" in doc:
             raw_flow = doc["flow"]
@@ -231,6 +245,10 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
         if "lines" in doc:
             mantras = tuple(str(line) for line in doc["lines"])
         tz_aliases.update({k.casefold(): v for k, v in doc.get("tz_aliases", {}).items()})
+        if "delivery" in doc:
+            snooze_days = doc["delivery"].get("snooze_days", snooze_days)
+        if "popular_zones" in doc:
+            popular = tuple(str(z) for z in doc["popular_zones"])
     script = Script(
         flows=flows,
         nodes=nodes,
@@ -239,6 +257,9 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
         mantras=mantras,
         time_zones=frozenset(time_zones),
         tz_aliases=tz_aliases,
+        snooze_days=snooze_days,
+        popular_zones=popular,
+        zone_rules=dict(zone_rules or {}),
     )
     validate(script)
     return script
@@ -254,7 +275,20 @@ def load_script() -> Script:
                 documents[entry.name] = tomllib.loads(entry.read_text(encoding="utf-8"))
             except tomllib.TOMLDecodeError as exc:
                 raise ScriptError(f"{entry.name}: {exc}") from exc
-    return build_script(documents, zoneinfo.available_timezones())
+    names = zoneinfo.available_timezones()
+    return build_script(documents, names, {z: zoneinfo.ZoneInfo(z) for z in offerable(names)})
+
+
+OFFERED_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+     "Pacific"}
+)  # fmt: skip
+
+
+def offerable(names: Iterable[str]) -> list[str]:
+    """The zones worth offering to a person: ``Area/City`` names (no ``Etc/GMT+5``, no
+    ``US/Eastern``)."""
+    return sorted(z for z in names if z.split("/", 1)[0] in OFFERED_AREAS and "/" in z)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,10 +390,18 @@ def validate(script: Script) -> None:
     for alias, zone in script.tz_aliases.items():
         if zone not in script.time_zones:
             raise ScriptError(f"tz_aliases: {alias!r} points to unknown zone {zone!r}")
+    unknown_zones = [z for z in script.popular_zones if z not in script.time_zones]
+    if unknown_zones:
+        raise ScriptError(f"popular_zones: unknown zone(s) {unknown_zones}")
+    if not isinstance(script.snooze_days, int) or not 1 <= script.snooze_days <= 90:
+        raise ScriptError("delivery: snooze_days must be a whole number of days from 1 to 90")
     required = {
         "intro", "menu", "help", "unknown_command", "stale_button", "forged_button",
         "finished_button", "not_skippable", "cancelled", "stopped", "hint_choice",
         "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported",
+        "mantra_stop_label", "mantra_snooze_label", "mantra_stopped", "mantra_already_off",
+        "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
+        "tz_by_clock", "hint_tz_clock",
     }  # fmt: skip
     missing = required - set(script.messages)
     if missing:

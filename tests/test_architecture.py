@@ -56,8 +56,9 @@ IO_MODULES = frozenset(
 """
 
 LOADER_MAY_READ = {"dialogs/script.py": frozenset({"zoneinfo"})}
-"""The content loader reads, once, what ships with the package and the system's list of time
-zone names; ``step()`` and everything it calls never touches them."""
+"""The content loader reads, once, what ships with the package and the system's time zones
+(their names, and the rules of the zones it can offer); ``step()`` never reads a file: finding
+a zone by local time is datetime arithmetic on the rules loaded with the script."""
 
 PLATFORM_MODULES = frozenset({"telegram", "discord", "adapters"})
 DYNAMIC = "<dynamic import>"
