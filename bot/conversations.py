@@ -38,6 +38,7 @@ from dialogs.model import (
     SetMantras,
     ShowHistory,
     ShowMantras,
+    SnoozeMantras,
     State,
     Step,
 )
@@ -154,7 +155,9 @@ class Conversations:
                 replies.append(await self._export(key))
             elif isinstance(effect, ShowMantras):
                 replies.append(await self._mantra_status(key, at))
-            elif isinstance(effect, SetMantras) and effect.enabled:
+            elif (isinstance(effect, SetMantras) and effect.enabled) or isinstance(
+                effect, SnoozeMantras
+            ):
                 replies.append(await self._mantras_saved(key, at))
         return replies
 

@@ -13,7 +13,16 @@ from datetime import datetime
 
 from bot.recurrence import next_occurrence
 from bot.store import Address, AnswerRow, Due, FinishedRecord, MantraSettings, TurnWrite
-from dialogs.model import JSON, Cancel, Finish, ForgetUser, ScheduleAt, SetMantras, Step
+from dialogs.model import (
+    JSON,
+    Cancel,
+    Finish,
+    ForgetUser,
+    ScheduleAt,
+    SetMantras,
+    SnoozeMantras,
+    Step,
+)
 from dialogs.script import Script
 
 TEXT_TYPES = frozenset({"text"})
@@ -83,6 +92,7 @@ def turn_write(
     cancel: list[str] = []
     mantras: MantraSettings | None = None
     forget = False
+    snooze_until: datetime | None = None
     for effect in result.effects:
         if isinstance(effect, Finish):
             finished.append(finished_record(effect, kinds))
@@ -94,6 +104,8 @@ def turn_write(
             mantras = mantra_settings(effect, at)
         elif isinstance(effect, ForgetUser):
             forget = True
+        elif isinstance(effect, SnoozeMantras):
+            snooze_until = effect.until
     return TurnWrite(
         state=result.state,
         address=address,
@@ -102,4 +114,5 @@ def turn_write(
         cancel=tuple(cancel),
         mantras=mantras,
         forget=forget,
+        snooze_until=snooze_until,
     )

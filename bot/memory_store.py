@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.errors import StaleWrite, StoreUnavailable
+from bot.recurrence import first_at_or_after
 from bot.store import (
     CLAIM_LEASE_SECONDS,
     Address,
@@ -164,6 +165,8 @@ class MemoryStore:
             if mantras and mantras.enabled and mantras.next_due
             else None
         )
+        if turn.snooze_until is not None:
+            to_db_time(turn.snooze_until)  # a naive time fails here, before anything changes
         user_id = self._ensure_user(key, turn.address)
         version = stored + 1
         self._conversations.put(user_id, {"state": state, "version": version, "updated_at": now})
@@ -191,7 +194,16 @@ class MemoryStore:
                     "updated_at": now,
                 },
             )
+        if turn.snooze_until is not None:
+            self._snooze(user_id, turn.snooze_until)
         return version
+
+    def _snooze(self, user_id: int, until: datetime) -> None:
+        sub = self._mantras.get(user_id)
+        if sub is None or not sub["enabled"] or sub["next_due"] is None:
+            return
+        target = to_db_time(first_at_or_after(sub["time"], sub["tz"], sub["days"], until))
+        self._mantras.put(user_id, sub | {"next_due": max(sub["next_due"], target)})
 
     def _delete_user(self, key: UserKey, user_id: int) -> None:
         del self._by_key[key]

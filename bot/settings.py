@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -52,6 +52,22 @@ class Settings(BaseSettings):
     """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
     discord_gateway_url: str = "wss://gateway.discord.gg"
     """Discord's gateway (or a gateway proxy, or a stand-in in tests)."""
+    scheduler_tick_seconds: float = Field(default=1.0, gt=0)
+    """How often the scheduler looks for due mantras and reminders."""
+    mantra_grace_seconds: float = Field(default=3600, ge=0)
+    """A mantra missed by more than this (the bot was down) is skipped, not sent late."""
+    reminder_grace_seconds: float = Field(default=86400, ge=0)
+    """The same for a "check in with me in N days" reminder."""
+    telegram_send_rate: float = Field(default=25, gt=0)
+    """Scheduled messages per second to Telegram overall (Telegram allows about 30)."""
+    telegram_chat_send_rate: float = Field(default=1, gt=0)
+    """Scheduled messages per second into one Telegram chat."""
+    discord_send_rate: float = Field(default=40, gt=0)
+    """Scheduled messages per second to Discord overall (discord.py also obeys its headers)."""
+    discord_chat_send_rate: float = Field(default=1, gt=0)
+    """Scheduled messages per second into one Discord DM."""
+    delivery_log_days: float = Field(default=90, gt=0)
+    """Finished rows of the delivery log are kept this many days."""
 
     @field_validator("database_url")
     @classmethod

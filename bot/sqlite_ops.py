@@ -11,6 +11,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+from bot import schedule_sql
 from bot.errors import StaleWrite
 from bot.store import (
     Address,
@@ -152,6 +153,8 @@ def apply_turn(
         upsert_due(conn, user_id, key, due, turn.address, now)
     if turn.mantras is not None:
         _set_mantras(conn, user_id, turn.mantras, now)
+    if turn.snooze_until is not None:
+        schedule_sql.snooze(conn, user_id, turn.snooze_until, now)
     return version, user_id
 
 

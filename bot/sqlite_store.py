@@ -74,7 +74,14 @@ class _Cached:
 
 def _is_plain(turn: TurnWrite) -> bool:
     """Only the state changes: the turn is one UPDATE, which writes all or nothing by itself."""
-    return not (turn.finished or turn.schedule or turn.cancel or turn.mantras or turn.forget)
+    return not (
+        turn.finished
+        or turn.schedule
+        or turn.cancel
+        or turn.mantras
+        or turn.forget
+        or turn.snooze_until
+    )
 
 
 @dataclass(slots=True)

@@ -164,6 +164,9 @@ class TurnWrite:
     cancel: tuple[str, ...] = ()
     mantras: MantraSettings | None = None
     forget: bool = False
+    snooze_until: datetime | None = None
+    """Deliver no mantra before this instant: the next one is the schedule's first at or
+    after it, or the one already due if that is later (so snoozing twice snoozes once)."""
 
 
 class Store(Protocol):

@@ -1,0 +1,250 @@
+"""The SQL behind the scheduler: functions on a ``sqlite3.Connection`` in autocommit mode.
+
+They run on a database thread, never on the event loop. :func:`claim` and :func:`mark` open
+their own ``BEGIN IMMEDIATE`` transaction; :func:`snooze` runs inside the caller's (a turn).
+Times are the fixed-width UTC text of :func:`bot.store.to_db_time`, so they compare as text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+
+from bot.recurrence import first_at_or_after, next_occurrence
+from bot.schedule_store import (
+    CANCELLED,
+    CLAIMED,
+    GONE,
+    MANTRA,
+    SENDING,
+    SKIPPED,
+    UNCONFIRMED,
+    UNREACHABLE,
+    Claimed,
+    Delivery,
+    Graces,
+    Housekept,
+)
+from bot.sqlite_support import transaction
+from bot.store import CLAIM_LEASE_SECONDS, Address, UserKey, from_db_time, to_db_time
+from dialogs.mantras import next_mantra
+
+PRUNE_CHUNK = 10_000
+"""Log rows looked at per pruning step (rows are appended in time order, roughly)."""
+
+_LOG_INSERT = (
+    "INSERT INTO delivery_log (user_id, due_id, kind, at, outcome, due_at_utc, address_platform,"
+    " address_chat_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def anything_due(conn: sqlite3.Connection, now: str) -> bool:
+    """Two index probes, no transaction: the cost of a tick that finds nothing."""
+    mantra = conn.execute(
+        "SELECT 1 FROM mantra_subscriptions WHERE enabled = 1 AND next_due_utc <= ? LIMIT 1",
+        (now,),
+    ).fetchone()
+    if mantra is not None:
+        return True
+    due = conn.execute(
+        "SELECT 1 FROM due WHERE done_at IS NULL AND due_at_utc <= ? LIMIT 1", (now,)
+    ).fetchone()
+    return due is not None
+
+
+def claim(
+    conn: sqlite3.Connection, now: datetime, graces: Graces, limit: int, mantras: int
+) -> Claimed:
+    """See :meth:`bot.schedule_store.ScheduleStore.claim`. One transaction for both tables."""
+    at = to_db_time(now)
+    with transaction(conn):
+        m_claimed, m_skipped, m_full = _claim_mantras(conn, now, at, graces, limit, mantras)
+        r_claimed, r_skipped, r_full = _claim_reminders(conn, now, at, graces, limit)
+    return Claimed(m_claimed + r_claimed, m_skipped + r_skipped, m_full or r_full)
+
+
+def _claim_mantras(
+    conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int, count: int
+) -> tuple[int, int, bool]:
+    rows = conn.execute(
+        "SELECT m.user_id, m.time, m.tz, m.days, m.next_due_utc, m.rotation, u.address_platform,"
+        " u.address_chat_id, u.platform, u.platform_user_id"
+        " FROM mantra_subscriptions m JOIN users u ON u.id = m.user_id"
+        " WHERE m.enabled = 1 AND m.next_due_utc <= ? ORDER BY m.next_due_utc LIMIT ?",
+        (at, limit),
+    ).fetchall()
+    too_late = to_db_time(now - graces.mantra)
+    following: dict[tuple[str, str, str], str] = {}  # one computation per distinct schedule
+    advances = []
+    logs = []
+    skipped = 0
+    for user_id, time, tz, days, due, rotation, a_platform, a_chat, platform, pid in rows:
+        schedule = (time, tz, days)
+        next_due = following.get(schedule)
+        if next_due is None:
+            next_due = following[schedule] = to_db_time(next_occurrence(time, tz, days, now))
+        address = (a_platform, a_chat) if a_platform is not None else (platform, pid)
+        if due < too_late:
+            skipped += 1
+            advances.append((next_due, rotation, user_id))
+            logs.append((user_id, None, MANTRA, at, SKIPPED, due, *address, "{}"))
+            continue
+        index, seen = next_mantra(count, tuple(json.loads(rotation)), str(user_id))
+        advances.append((next_due, _json(list(seen)), user_id))
+        logs.append((user_id, None, MANTRA, at, CLAIMED, due, *address, f'{{"mantra":{index}}}'))
+    conn.executemany(
+        "UPDATE mantra_subscriptions SET next_due_utc = ?, rotation = ? WHERE user_id = ?",
+        advances,
+    )
+    conn.executemany(_LOG_INSERT, logs)
+    return len(rows) - skipped, skipped, len(rows) == limit
+
+
+def _claim_reminders(
+    conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int
+) -> tuple[int, int, bool]:
+    stale = to_db_time(now - timedelta(seconds=CLAIM_LEASE_SECONDS))
+    rows = conn.execute(
+        "UPDATE due SET claimed_at = ?, done_at = ? WHERE id IN ("
+        "  SELECT id FROM due WHERE done_at IS NULL AND due_at_utc <= ?"
+        "  AND (claimed_at IS NULL OR claimed_at <= ?) ORDER BY due_at_utc, id LIMIT ?)"
+        " RETURNING id, user_id, kind, due_at_utc, address_platform, address_chat_id, payload",
+        (at, at, at, stale, limit),
+    ).fetchall()
+    logs = []
+    skipped = 0
+    too_late = {MANTRA: to_db_time(now - graces.mantra)}
+    for due_id, user_id, kind, due, a_platform, a_chat, payload in rows:
+        outcome = CLAIMED
+        if kind not in too_late:
+            too_late[kind] = to_db_time(now - graces.of(kind))
+        if due < too_late[kind]:
+            outcome = SKIPPED
+            skipped += 1
+        logs.append((user_id, due_id, kind, at, outcome, due, a_platform, a_chat, payload))
+    conn.executemany(_LOG_INSERT, logs)
+    return len(rows) - skipped, skipped, len(rows) == limit
+
+
+def pending(conn: sqlite3.Connection, platform: str, limit: int) -> list[Delivery]:
+    rows = conn.execute(
+        "SELECT d.id, d.kind, u.platform, u.platform_user_id, d.due_at_utc, d.address_chat_id,"
+        " d.payload FROM delivery_log d JOIN users u ON u.id = d.user_id"
+        " WHERE d.outcome = 'claimed' AND d.address_platform = ? ORDER BY d.id LIMIT ?",
+        (platform, limit),
+    ).fetchall()
+    return [
+        Delivery(
+            id=r[0],
+            kind=r[1],
+            user=UserKey(r[2], r[3]),
+            due_at=from_db_time(r[4]),
+            address=Address(platform, r[5]),
+            payload=json.loads(r[6]),
+        )
+        for r in rows
+    ]
+
+
+def mark(conn: sqlite3.Connection, ops: list[tuple[int, str, str]], now: str) -> list[str]:
+    """Apply ``(delivery id, new outcome, expected outcome)`` changes in one transaction; for
+    each, the outcome now stored (see :func:`_begin`) or ``gone``."""
+    results = []
+    with transaction(conn):
+        for delivery_id, outcome, expect in ops:
+            if outcome == SENDING:
+                results.append(_begin(conn, delivery_id, now))
+                continue
+            cur = conn.execute(
+                "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ? AND outcome = ?",
+                (outcome, now, delivery_id, expect),
+            )
+            results.append(outcome if cur.rowcount == 1 else GONE)
+    return results
+
+
+def _begin(conn: sqlite3.Connection, delivery_id: int, now: str) -> str:
+    row = conn.execute(
+        "SELECT d.kind, u.unreachable, m.enabled FROM delivery_log d"
+        " JOIN users u ON u.id = d.user_id"
+        " LEFT JOIN mantra_subscriptions m ON m.user_id = d.user_id"
+        " WHERE d.id = ? AND d.outcome = 'claimed'",
+        (delivery_id,),
+    ).fetchone()
+    if row is None:
+        return GONE
+    kind, unreachable, enabled = row
+    outcome = SENDING
+    if unreachable:
+        outcome = UNREACHABLE
+    elif kind == MANTRA and not enabled:
+        outcome = CANCELLED
+    conn.execute(
+        "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ?", (outcome, now, delivery_id)
+    )
+    return outcome
+
+
+def housekeep(
+    conn: sqlite3.Connection,
+    now: datetime,
+    graces: Graces,
+    sending_lease: timedelta,
+    keep: timedelta,
+) -> Housekept:
+    at = to_db_time(now)
+    with transaction(conn):
+        skipped = conn.execute(
+            "UPDATE delivery_log SET outcome = 'skipped', at = ? WHERE outcome = 'claimed'"
+            " AND due_at_utc < CASE kind WHEN 'mantra' THEN ? ELSE ? END",
+            (at, to_db_time(now - graces.mantra), to_db_time(now - graces.reminder)),
+        ).rowcount
+        unconfirmed = conn.execute(
+            "UPDATE delivery_log SET outcome = ?, at = ? WHERE outcome = 'sending' AND at < ?",
+            (UNCONFIRMED, at, to_db_time(now - sending_lease)),
+        ).rowcount
+    return Housekept(skipped, unconfirmed, prune(conn, to_db_time(now - keep)))
+
+
+def prune(conn: sqlite3.Connection, before: str) -> int:
+    """Delete finished log rows older than ``before``, oldest first, a chunk at a time."""
+    pruned = 0
+    while True:
+        first = conn.execute("SELECT min(id) FROM delivery_log").fetchone()[0]
+        if first is None:
+            return pruned
+        with transaction(conn):
+            cur = conn.execute(
+                "DELETE FROM delivery_log WHERE id >= ? AND id < ? AND at < ?"
+                " AND outcome NOT IN ('claimed', 'sending')",
+                (first, first + PRUNE_CHUNK, before),
+            )
+            left = conn.execute(
+                "SELECT count(*) FROM delivery_log WHERE id >= ? AND id < ?",
+                (first, first + PRUNE_CHUNK),
+            ).fetchone()[0]
+        pruned += cur.rowcount
+        if left:  # the oldest chunk still holds rows to keep: everything later is newer
+            return pruned
+
+
+def snooze(conn: sqlite3.Connection, user_id: int, until: datetime, now: str) -> None:
+    """Inside a turn's transaction: no mantra before ``until`` (never an earlier next-due)."""
+    row = conn.execute(
+        "SELECT time, tz, days, next_due_utc FROM mantra_subscriptions"
+        " WHERE user_id = ? AND enabled = 1 AND next_due_utc IS NOT NULL",
+        (user_id,),
+    ).fetchone()
+    if row is None:
+        return
+    target = to_db_time(first_at_or_after(row[0], row[1], row[2], until))
+    if target > row[3]:
+        conn.execute(
+            "UPDATE mantra_subscriptions SET next_due_utc = ?, updated_at = ? WHERE user_id = ?",
+            (target, now, user_id),
+        )
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))

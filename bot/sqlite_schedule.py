@@ -1,0 +1,215 @@
+"""``SqliteSchedule``: :class:`bot.schedule_store.ScheduleStore` on the bot's SQLite file.
+
+It opens its own aiosqlite connection to the same file as :class:`bot.sqlite_store.SqliteStore`
+(WAL lets them read side by side; writes take turns under ``busy_timeout``), the way a second
+bot process would. Like the store it runs each operation as one callable on aiosqlite's thread,
+so an operation costs one hand-off, and it group-commits the fan-out's many small writes: every
+:meth:`begin` and :meth:`settle` waiting at the same moment shares one transaction, and each
+caller is released only after that COMMIT (a send never starts before its ``sending`` mark is on
+disk).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import aiosqlite
+
+from bot import schedule_sql as sql
+from bot.errors import StoreUnavailable
+from bot.migrate import migrate
+from bot.schedule_store import (
+    SENDING,
+    Claimed,
+    Delivery,
+    Graces,
+    Housekept,
+)
+from bot.sqlite_checkpoint import BACKSTOP_PAGES
+from bot.sqlite_support import Job, describe
+from bot.store import to_db_time
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_MARKS = 1024
+"""Outcome changes written in one transaction at most."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Mark:
+    delivery_id: int
+    outcome: str
+    expect: str
+    future: asyncio.Future[str]
+
+
+class SqliteSchedule:
+    """``async with SqliteSchedule(path) as schedule``. Opening applies any missing migration
+    (a no-op when the store opened the file first)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_timeout: float = 5.0,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.path = Path(path)
+        self._busy_ms = int(busy_timeout * 1000)
+        self._clock = clock
+        self._db: aiosqlite.Connection | None = None
+        self._raw: sqlite3.Connection | None = None
+        self._marks: list[_Mark] = []
+        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> Self:
+        try:
+            sqlite3.connect(self.path).close()  # fail here, not on aiosqlite's thread
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            self._raw = self._db._conn
+            await self._hand_off(self._setup)
+        except sqlite3.Error as exc:
+            await self._abandon()
+            raise StoreUnavailable(
+                f"Cannot open the schedule in {self.path}: {describe(exc)}."
+            ) from None
+        except BaseException:
+            await self._abandon()
+            raise
+        self._writer = asyncio.create_task(self._write_loop(), name="threshold-schedule-writer")
+        return self
+
+    def _setup(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+        migrate(conn)
+
+    async def close(self) -> None:
+        """Write the outcomes already queued, then close the connection."""
+        self._closing = True
+        if self._writer is not None:
+            self._wakeup.set()
+            await self._writer
+            self._writer = None
+        await self._abandon()
+
+    async def _abandon(self) -> None:
+        db, self._db, self._raw = self._db, None, None
+        if db is not None:
+            try:
+                await db.close()
+            except (sqlite3.Error, ValueError):
+                logger.debug("closing the schedule connection failed", exc_info=True)
+
+    async def __aenter__(self) -> Self:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._raw is None:
+            raise StoreUnavailable(f"The schedule in {self.path} is closed.")
+        return self._raw
+
+    async def _hand_off(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` on aiosqlite's thread in one hand-off (the store's one private call,
+        ``Connection._execute``; see :mod:`bot.sqlite_store`)."""
+        if self._db is None:
+            raise StoreUnavailable(f"The schedule in {self.path} is closed.")
+        result: T = await self._db._execute(Job(fn, args))  # type: ignore[no-untyped-call]
+        return result
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closing:
+            raise StoreUnavailable(f"The schedule in {self.path} is closed.")
+        try:
+            return await self._hand_off(fn, self._conn, *args)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(
+                f"Cannot use the schedule in {self.path}: {describe(exc)}."
+            ) from None
+
+    # -- the port -------------------------------------------------------------------------------
+
+    async def anything_due(self, now: datetime) -> bool:
+        return await self._run(sql.anything_due, to_db_time(now))
+
+    async def claim(self, now: datetime, graces: Graces, *, limit: int, mantras: int) -> Claimed:
+        return await self._run(sql.claim, now, graces, limit, mantras)
+
+    async def pending(self, platform: str, limit: int) -> list[Delivery]:
+        return await self._run(sql.pending, platform, limit)
+
+    async def begin(self, delivery_id: int) -> str:
+        return await self._mark(delivery_id, SENDING, "claimed")
+
+    async def settle(self, delivery_id: int, outcome: str, *, expect: str = SENDING) -> bool:
+        return await self._mark(delivery_id, outcome, expect) == outcome
+
+    async def housekeep(
+        self, now: datetime, graces: Graces, *, sending_lease: timedelta, keep: timedelta
+    ) -> Housekept:
+        return await self._run(sql.housekeep, now, graces, sending_lease, keep)
+
+    # -- group commit of outcome changes --------------------------------------------------------
+
+    async def _mark(self, delivery_id: int, outcome: str, expect: str) -> str:
+        if self._writer is None or self._closing:
+            raise StoreUnavailable(f"The schedule in {self.path} is closed.")
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._marks.append(_Mark(delivery_id, outcome, expect, future))
+        self._wakeup.set()
+        return await future
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._marks:
+                batch = self._marks[:MAX_MARKS]
+                del self._marks[:MAX_MARKS]
+                await self._flush(batch)
+            if self._closing:
+                return
+
+    async def _flush(self, batch: list[_Mark]) -> None:
+        ops = [(m.delivery_id, m.outcome, m.expect) for m in batch]
+        try:
+            results = await self._hand_off(sql.mark, self._conn, ops, to_db_time(self._clock()))
+        except (sqlite3.Error, ValueError, StoreUnavailable) as exc:
+            error = StoreUnavailable(f"Cannot write to the schedule in {self.path}: {exc}.")
+            for m in batch:
+                if not m.future.done():
+                    m.future.set_exception(error)
+            return
+        for m, result in zip(batch, results, strict=True):
+            if not m.future.done():
+                m.future.set_result(result)

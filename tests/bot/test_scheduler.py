@@ -1,0 +1,535 @@
+"""The scheduler with a clock the test moves, a real SQLite file, and a recording deliverer.
+
+Due rows are delivered once; long downtime is skipped without a flood; stop and snooze pressed
+on the delivered message; reminders; blocked people; two ticks at once on one file; DST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from bot_testing import REFLECTION, Chat, Clock, chat_for, play
+from scheduler_testing import RecordingDeliverer, next_due, outcomes, rows, subscribe
+
+from bot.conversations import Conversations
+from bot.delivery import DeliveryFailed, RecipientUnreachable
+from bot.fanout import Limit
+from bot.schedule_store import Graces
+from bot.scheduler import SENDING_LEASE, Scheduler
+from bot.sqlite_schedule import SqliteSchedule
+from bot.sqlite_store import SqliteStore
+from dialogs.deliveries import minute
+from dialogs.model import Pick
+from dialogs.script import Script
+
+NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # START is 08:00 the same Saturday
+
+
+@pytest.fixture
+def recorder() -> RecordingDeliverer:
+    return RecordingDeliverer()
+
+
+@pytest.fixture
+async def schedule(db_path: Path, clock: Clock) -> AsyncIterator[SqliteSchedule]:
+    async with SqliteSchedule(db_path, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def scheduler(
+    sqlite_store: SqliteStore,
+    schedule: SqliteSchedule,
+    script: Script,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+) -> AsyncIterator[Scheduler]:
+    made = Scheduler(sqlite_store, schedule, script, {"telegram": recorder}, clock=clock)
+    yield made
+    await made.stop()
+
+
+async def run(scheduler: Scheduler) -> None:
+    """One tick, and every send it started finished."""
+    await scheduler.tick()
+    await scheduler.settle()
+
+
+# --------------------------------------------------------------------------------------------
+# Delivered once
+
+
+async def test_due_mantras_are_delivered_once_with_stop_and_snooze(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+    script: Script,
+) -> None:
+    for user in ("a", "b", "c"):
+        await subscribe(sqlite_store, user, clock.now)
+    clock.now = NINE - timedelta(seconds=1)
+    await run(scheduler)
+    assert recorder.delivered == []
+
+    clock.now = NINE
+    await run(scheduler)
+    assert sorted(recorder.chats) == ["chat-a", "chat-b", "chat-c"]
+    for _, (reply,) in recorder.delivered:
+        assert reply.text in script.mantras
+        assert [b.data for b in reply.buttons] == [
+            f"thr:core.mantra:stop:{minute(NINE)}",
+            f"thr:core.mantra:snooze:{minute(NINE)}",
+        ]
+    for later in (NINE + timedelta(seconds=30), NINE + timedelta(minutes=59)):
+        clock.now = later
+        await run(scheduler)
+    assert len(recorder.delivered) == 3
+    assert outcomes(db_path) == {"sent": 3}
+    assert next_due(db_path, "a") == "2025-03-02T09:00:00.000000+00:00"
+
+
+async def test_mantras_rotate_without_a_repeat_until_all_were_seen(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    script: Script,
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    lines = len(script.mantras)
+    for day in range(lines + 1):
+        clock.now = NINE + timedelta(days=day)
+        await run(scheduler)
+    first_round = recorder.texts[:lines]
+    assert sorted(first_round) == sorted(script.mantras)
+    assert recorder.texts[lines] != first_round[-1]  # a new round never starts with the last
+
+
+async def test_a_mantra_missed_by_a_little_is_still_sent(
+    scheduler: Scheduler, sqlite_store: SqliteStore, clock: Clock, recorder: RecordingDeliverer
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    clock.now = NINE + timedelta(minutes=40)  # down from 08:50 to 09:40: within the hour
+    await run(scheduler)
+    assert recorder.chats == ["chat-a"]
+
+
+# --------------------------------------------------------------------------------------------
+# Downtime
+
+
+async def test_a_mantra_missed_by_more_than_the_grace_is_skipped_not_sent_late(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    clock.now = NINE + timedelta(hours=1, minutes=1)
+    await run(scheduler)
+    assert recorder.delivered == []
+    assert outcomes(db_path) == {"skipped": 1}
+    assert next_due(db_path, "a") == "2025-03-02T09:00:00.000000+00:00"
+    clock.now = NINE + timedelta(days=1)
+    await run(scheduler)
+    assert recorder.chats == ["chat-a"]
+
+
+async def test_after_days_of_downtime_nothing_floods(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    for n in range(50):
+        await subscribe(sqlite_store, f"u{n}", clock.now, time=f"{9 + n % 12:02d}:{n % 60:02d}")
+    clock.now = NINE + timedelta(days=3, hours=3, minutes=30)  # Tuesday 12:30
+    await run(scheduler)
+    assert recorder.delivered == []
+    assert outcomes(db_path) == {"skipped": 50}  # one row each, not one per missed day
+    for n in range(50):  # each moved to its next time after now
+        due = next_due(db_path, f"u{n}")
+        assert due is not None and due > "2025-03-04T12:30"
+
+
+async def test_a_late_claimed_delivery_is_skipped_at_send_time(
+    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock, db_path: Path
+) -> None:
+    # Claimed while no platform was running, then the platform came back too late.
+    deliverers: dict[str, RecordingDeliverer] = {}
+    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    try:
+        await subscribe(sqlite_store, "a", clock.now)
+        clock.now = NINE
+        await run(scheduler)
+        assert outcomes(db_path) == {"claimed": 1}
+        clock.now = NINE + timedelta(hours=2)
+        deliverers["telegram"] = recorder = RecordingDeliverer()
+        await scheduler.feed()
+        await scheduler.settle()
+        assert recorder.delivered == []
+        assert outcomes(db_path) == {"skipped": 1}
+    finally:
+        await scheduler.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Stop and snooze, pressed on the delivered message
+
+
+async def mantras_on(chat: Chat) -> None:
+    await chat.command("mantras")
+    await chat.press("setup")
+    await chat.send("09:00")
+    await chat.send("UTC")
+    await chat.press("daily")
+
+
+async def test_stop_on_a_delivered_mantra_ends_them_and_pressing_again_changes_nothing(
+    scheduler: Scheduler,
+    service: Conversations,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+    script: Script,
+) -> None:
+    chat = chat_for(service, clock, user="a")
+    await mantras_on(chat)
+    clock.now = NINE
+    await run(scheduler)
+    (_, (mantra,)) = recorder.delivered[0]
+    stop = mantra.buttons[0].data
+
+    clock.now = NINE + timedelta(hours=3)
+    await chat.event(Pick(stop, clock.now))
+    assert chat.said(script.say("mantra_stopped"))
+    assert next_due(db_path, "a") is None
+    await chat.event(Pick(stop, clock.advance(minutes=1)))
+    assert chat.said(script.say("mantra_already_off"))
+
+    for day in range(1, 4):
+        clock.now = NINE + timedelta(days=day)
+        await run(scheduler)
+    assert len(recorder.delivered) == 1
+
+
+async def test_snooze_skips_a_week_and_pressing_twice_skips_it_once(
+    scheduler: Scheduler,
+    service: Conversations,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+    script: Script,
+) -> None:
+    chat = chat_for(service, clock, user="a")
+    await mantras_on(chat)
+    clock.now = NINE
+    await run(scheduler)
+    (_, (mantra,)) = recorder.delivered[0]
+    snooze = mantra.buttons[1].data
+
+    clock.now = NINE + timedelta(minutes=5)
+    await chat.event(Pick(snooze, clock.now))
+    assert chat.said(script.say("mantra_snoozed", days=7))
+    assert chat.said("The next one comes on Saturday 8 March at 09:00")
+    clock.now = NINE + timedelta(days=2)
+    await chat.event(Pick(snooze, clock.now))  # the same pause, not a longer one
+    assert next_due(db_path, "a") == "2025-03-08T09:00:00.000000+00:00"
+
+    for day in range(1, 9):
+        clock.now = NINE + timedelta(days=day)
+        await run(scheduler)
+    assert len(recorder.delivered) == 3  # the first, then 8 and 9 March
+
+
+async def test_stop_pressed_between_claim_and_send_cancels_that_delivery(
+    sqlite_store: SqliteStore,
+    schedule: SqliteSchedule,
+    service: Conversations,
+    script: Script,
+    clock: Clock,
+    db_path: Path,
+) -> None:
+    deliverers: dict[str, RecordingDeliverer] = {}
+    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    try:
+        chat = chat_for(service, clock, user="a")
+        await mantras_on(chat)
+        clock.now = NINE
+        await run(scheduler)  # claimed; Telegram is not connected yet
+        await chat.command("mantras")
+        await chat.press("off")
+        deliverers["telegram"] = recorder = RecordingDeliverer()
+        await run(scheduler)
+        assert recorder.delivered == []
+        assert outcomes(db_path) == {"cancelled": 1}
+    finally:
+        await scheduler.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Check-in reminders
+
+
+async def test_a_check_in_reminder_arrives_and_its_button_starts_the_check_in(
+    scheduler: Scheduler,
+    service: Conversations,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    chat = chat_for(service, clock, user="a")
+    await chat.command("reflect")
+    await play(chat, REFLECTION)  # ends with "check in with me in 7 days"
+    asked_at = clock.now
+    await chat.press("no")  # no mantras, thanks: the reflection is over
+    clock.now = asked_at + timedelta(days=7) - timedelta(seconds=1)
+    await run(scheduler)
+    assert recorder.delivered == []
+    clock.now = asked_at + timedelta(days=7)
+    await run(scheduler)
+    ((address, (reminder,)),) = recorder.delivered
+    assert address == chat.address
+    assert reminder.text.startswith("You asked me to check in about Sam.")
+
+    await chat.event(Pick(reminder.buttons[0].data, clock.advance(minutes=1)))
+    assert "Which connection is this check-in about?" in chat.question.text
+    assert any(b.label.startswith("Sam") for b in chat.question.buttons)
+    assert outcomes(db_path) == {"sent": 1}
+
+
+async def test_a_reminder_is_still_sent_a_few_hours_late(
+    scheduler: Scheduler, service: Conversations, clock: Clock, recorder: RecordingDeliverer
+) -> None:
+    chat = chat_for(service, clock, user="a")
+    await chat.command("reflect")
+    await play(chat, REFLECTION)
+    clock.now += timedelta(days=7, hours=5)  # longer than a mantra's grace, within a day
+    await run(scheduler)
+    assert len(recorder.delivered) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# People who cannot be reached, refusals, forgetting
+
+
+async def test_a_person_who_blocked_the_bot_is_unsubscribed_and_not_retried(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    blocked = await subscribe(sqlite_store, "b", clock.now)
+    recorder.refuse["chat-b"] = RecipientUnreachable("blocked")
+    clock.now = NINE
+    await run(scheduler)
+    assert recorder.chats == ["chat-a"]
+    assert outcomes(db_path) == {"sent": 1, "unreachable": 2}  # the delivery, and the person
+    sub = await sqlite_store.mantras(blocked)
+    assert sub is not None and not sub.enabled
+    assert rows(db_path, "SELECT unreachable FROM users WHERE platform_user_id = 'b'") == [(1,)]
+    del recorder.refuse["chat-b"]
+    clock.now = NINE + timedelta(days=1)
+    await run(scheduler)
+    assert recorder.chats == ["chat-a", "chat-a"]
+
+
+async def test_a_refused_delivery_is_logged_and_not_retried(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    recorder.refuse["chat-a"] = DeliveryFailed("Bad Request: chat not found")
+    clock.now = NINE
+    await run(scheduler)
+    clock.now = NINE + timedelta(minutes=1)
+    await run(scheduler)
+    assert outcomes(db_path) == {"failed": 1}
+
+
+async def test_a_person_forgotten_after_the_claim_gets_nothing(
+    sqlite_store: SqliteStore,
+    schedule: SqliteSchedule,
+    service: Conversations,
+    script: Script,
+    clock: Clock,
+    db_path: Path,
+) -> None:
+    deliverers: dict[str, RecordingDeliverer] = {}
+    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    try:
+        chat = chat_for(service, clock, user="a")
+        await mantras_on(chat)
+        clock.now = NINE
+        await run(scheduler)
+        await chat.command("forget")
+        await chat.press("yes")
+        deliverers["telegram"] = recorder = RecordingDeliverer()
+        await run(scheduler)
+        assert recorder.delivered == []
+        assert rows(db_path, "SELECT count(*) FROM delivery_log") == [(0,)]
+    finally:
+        await scheduler.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Two ticks at once, on one file
+
+
+async def test_two_schedulers_ticking_at_once_deliver_each_due_row_once(
+    db_path: Path, sqlite_store: SqliteStore, script: Script, clock: Clock
+) -> None:
+    for n in range(300):
+        await subscribe(sqlite_store, f"u{n}", clock.now, time="09:00" if n % 2 else "08:59")
+    clock.now = NINE
+    first, second = RecordingDeliverer(), RecordingDeliverer()
+    async with (
+        SqliteStore(db_path, clock=clock) as other_store,
+        SqliteSchedule(db_path, clock=clock) as one,
+        SqliteSchedule(db_path, clock=clock) as two,
+    ):
+        a = Scheduler(sqlite_store, one, script, {"telegram": first}, clock=clock, claim_batch=40)
+        b = Scheduler(other_store, two, script, {"telegram": second}, clock=clock, claim_batch=40)
+        try:
+            await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+            await asyncio.gather(a.settle(), b.settle())
+        finally:
+            await asyncio.gather(a.stop(), b.stop())
+    everyone = first.chats + second.chats
+    assert sorted(everyone) == sorted(f"chat-u{n}" for n in range(300))
+    assert outcomes(db_path) == {"sent": 300}
+
+
+# --------------------------------------------------------------------------------------------
+# Daylight saving, through the scheduler
+
+
+@pytest.mark.parametrize(
+    ("night", "expected"),
+    [
+        # 02:30 in Berlin is repeated on 26 October 2025: once, at 00:30 UTC
+        (datetime(2025, 10, 25, 22, tzinfo=UTC), [datetime(2025, 10, 26, 0, 30, tzinfo=UTC)]),
+        # and skipped on 30 March 2025: at the first valid minute, 03:00 CEST
+        (datetime(2025, 3, 29, 22, tzinfo=UTC), [datetime(2025, 3, 30, 1, 0, tzinfo=UTC)]),
+    ],
+)
+async def test_a_dst_night_delivers_once_at_the_right_instant(
+    scheduler: Scheduler,
+    sqlite_store: SqliteStore,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    night: datetime,
+    expected: list[datetime],
+) -> None:
+    await subscribe(sqlite_store, "a", night, time="02:30", tz="Europe/Berlin")
+    delivered_at = []
+    for step in range(0, 6 * 60, 5):  # every five minutes from midnight to 04:00 local
+        clock.now = night + timedelta(minutes=step)
+        before = len(recorder.delivered)
+        await run(scheduler)
+        if len(recorder.delivered) > before:
+            delivered_at.append(clock.now)
+    assert delivered_at == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Housekeeping, limits
+
+
+async def test_a_send_left_unconfirmed_by_a_dead_process_is_never_sent_again(
+    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock, db_path: Path
+) -> None:
+    await subscribe(sqlite_store, "a", clock.now)
+    clock.now = NINE
+    deliverers: dict[str, RecordingDeliverer] = {}
+    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    try:
+        await run(scheduler)
+        [(delivery_id,)] = rows(db_path, "SELECT id FROM delivery_log")
+        assert await schedule.begin(int(str(delivery_id))) == "sending"  # then the process died
+        deliverers["telegram"] = recorder = RecordingDeliverer()
+        clock.now = NINE + SENDING_LEASE + timedelta(minutes=1)
+        await run(scheduler)
+        assert recorder.delivered == []
+        assert outcomes(db_path) == {"unconfirmed": 1}
+    finally:
+        await scheduler.stop()
+
+
+async def test_old_finished_log_rows_are_pruned(
+    sqlite_store: SqliteStore,
+    schedule: SqliteSchedule,
+    script: Script,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+    db_path: Path,
+) -> None:
+    scheduler = Scheduler(
+        sqlite_store,
+        schedule,
+        script,
+        {"telegram": recorder},
+        clock=clock,
+        keep_log=timedelta(days=2),
+    )
+    try:
+        await subscribe(sqlite_store, "a", clock.now)
+        for day in range(5):
+            clock.now = NINE + timedelta(days=day)
+            await run(scheduler)
+        kept = rows(db_path, "SELECT at FROM delivery_log ORDER BY at")
+        assert len(recorder.delivered) == 5
+        # at 5 March 09:00, rows of 3 March 09:00 and later are within two days
+        assert [str(at)[:10] for (at,) in kept] == ["2025-03-03", "2025-03-04", "2025-03-05"]
+    finally:
+        await scheduler.stop()
+
+
+async def test_graces_and_limits_are_honoured_as_configured(
+    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+) -> None:
+    recorder = RecordingDeliverer()
+    scheduler = Scheduler(
+        sqlite_store,
+        schedule,
+        script,
+        {"telegram": recorder},
+        clock=clock,
+        graces=Graces(mantra=timedelta(minutes=5)),
+        limits={"telegram": Limit(per_second=200, per_chat_per_second=100)},
+    )
+    try:
+        await subscribe(sqlite_store, "a", clock.now)
+        await subscribe(sqlite_store, "b", clock.now, time="09:10")
+        clock.now = NINE + timedelta(minutes=10)  # a's is 10 minutes late: past 5 minutes
+        await run(scheduler)
+        assert recorder.chats == ["chat-b"]
+    finally:
+        await scheduler.stop()
+
+
+async def test_the_apscheduler_job_ticks_by_itself(
+    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+) -> None:
+    recorder = RecordingDeliverer()
+    await subscribe(sqlite_store, "a", clock.now)
+    clock.now = NINE
+    async with Scheduler(
+        sqlite_store, schedule, script, {"telegram": recorder}, clock=clock, tick_seconds=0.05
+    ):
+        async with asyncio.timeout(10):
+            await recorder.arrived.wait()
+    assert recorder.chats == ["chat-a"]
