@@ -10,6 +10,9 @@ Same shape as every other adapter: two pure functions that translate, and a smal
   given is echoed ``→``.
 * :func:`run_console` reads lines (from a terminal or a pipe), hands each event to the
   conversation service and prints what comes back.
+* :class:`ConsoleDeliverer` is the terminal's :class:`bot.delivery.Deliverer`: while the chat
+  runs, a scheduled mantra or reminder is printed between the turns, its choices numbered on
+  after the ones already shown (so the open question's numbers still work).
 
 There is no dialog logic here: what to ask next is ``dialogs/``'s business.
 """
@@ -30,13 +33,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.delivery import DeliveryFailed
 from bot.store import Address, UserKey
 from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
 
 if TYPE_CHECKING:
     from bot.core import Core
 
-__all__ = ["PLATFORM", "render", "run_console", "save_attachment", "to_event"]
+__all__ = ["PLATFORM", "ConsoleDeliverer", "render", "run_console", "save_attachment", "to_event"]
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +195,32 @@ class _FdLines:
         return line + newline
 
 
+class ConsoleDeliverer:
+    """Prints deliveries for the person chatting in this terminal (and no one else)."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self, user_id: str, write: Callable[[str], None], shown: list[Button], *, prompt: bool
+    ) -> None:
+        self._user_id = user_id
+        self._write = write
+        self._shown = shown
+        self._prompt = prompt
+
+    async def deliver(self, address: Address, replies: Sequence[Reply]) -> None:
+        if address.platform != PLATFORM or address.chat_id != self._user_id:
+            raise DeliveryFailed("That person is not chatting in this terminal.")
+        try:
+            for reply in replies:
+                self._write("\n" + render(reply, first=len(self._shown) + 1))
+                self._shown.extend(reply.buttons)
+            if self._prompt:
+                self._write("> ")
+        except (OSError, ValueError) as exc:
+            raise DeliveryFailed(f"The terminal could not show it: {exc}") from exc
+
+
 async def run_console(
     core: Core,
     *,
@@ -205,7 +235,8 @@ async def run_console(
     The person is ``UserKey("console", <local user name>)``; the chat opens with ``/start`` so a
     newcomer is greeted and someone returning is shown where they were. ``stdin`` and ``stdout``
     default to the process's own; files handed over (an export) go to ``exports_dir``, by
-    default ``exports/`` beside the database.
+    default ``exports/`` beside the database. While the chat runs, scheduled messages for this
+    person are printed as they come (:class:`ConsoleDeliverer`).
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -238,6 +269,12 @@ async def run_console(
         if numbered or asked:
             shown[:] = numbered
 
+    def show(text: str) -> None:
+        stdout.write(text if text == "> " else text + "\n")
+        stdout.flush()
+
+    deliverer = ConsoleDeliverer(key.user_id, show, shown, prompt=interactive)
+    core.deliverers[PLATFORM] = deliverer
     reader = _LineReader(stdin)
     try:
         await turn(Command("start", clock()))
@@ -253,6 +290,8 @@ async def run_console(
         logger.info("console output closed; the chat ends")
         return
     finally:  # the input ended, Ctrl-C cancelled the chat, or the output closed
+        if core.deliverers.get(PLATFORM) is deliverer:
+            del core.deliverers[PLATFORM]
         with contextlib.suppress(BrokenPipeError, ValueError):
             write("\n" + GOODBYE)
 

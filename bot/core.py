@@ -10,10 +10,10 @@ same stack, after the store it reads from, so it stops before the store closes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.conversations import Conversations
 from bot.delivery import Deliverer
@@ -44,22 +44,29 @@ class Core:
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """Open the store (creating its folder and applying migrations), build the service, and
-    close everything on exit. Raises :class:`~bot.errors.StoreUnavailable` with a plain
-    sentence if the database cannot be opened."""
+async def open_core(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Core]:
+    """Open the store (creating its folder and applying migrations), build the service, start
+    the scheduler, and close everything on exit. Raises :class:`~bot.errors.StoreUnavailable`
+    with a plain sentence if the database cannot be opened. ``clock`` is the scheduler's (tests
+    move it; by default the real time)."""
+    clock = clock or _utc_now
     script = load_script()
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
         conversations = Conversations(store, script)
         deliverers: dict[str, Deliverer] = {}
-        schedule = await stack.enter_async_context(SqliteSchedule(settings.sqlite_path))
+        schedule = await stack.enter_async_context(
+            SqliteSchedule(settings.sqlite_path, clock=clock)
+        )
         await stack.enter_async_context(
             Scheduler(
                 store,
                 schedule,
                 script,
                 deliverers,
+                clock=clock,
                 tick_seconds=settings.scheduler_tick_seconds,
                 graces=Graces(
                     mantra=timedelta(seconds=settings.mantra_grace_seconds),
@@ -77,6 +84,10 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             script=script,
             deliverers=deliverers,
         )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def limits(settings: Settings) -> dict[str, Limit]:

@@ -348,6 +348,7 @@ class ScriptedConversations:
 class StandInCore:
     conversations: ScriptedConversations
     settings: Settings
+    deliverers: dict[str, object] = field(default_factory=dict)
 
 
 async def run_stand_in(
