@@ -231,6 +231,7 @@ def prune(conn: sqlite3.Connection, before: str) -> int:
 
 def snooze(conn: sqlite3.Connection, user_id: int, until: datetime, now: str) -> None:
     """Inside a turn's transaction: no mantra before ``until`` (never an earlier next-due)."""
+    to_db_time(until)  # a naive time is refused before anything is read
     row = conn.execute(
         "SELECT time, tz, days, next_due_utc FROM mantra_subscriptions"
         " WHERE user_id = ? AND enabled = 1 AND next_due_utc IS NOT NULL",

@@ -13,6 +13,7 @@ from dialogs.model import (
     ForgetUser,
     ScheduleAt,
     SetMantras,
+    SnoozeMantras,
     State,
     Step,
 )
@@ -82,3 +83,9 @@ def test_mantras_switched_off_have_no_next_time() -> None:
 def test_forget_is_flagged() -> None:
     turn = turn_write(Step(State(), (), (ForgetUser(),)), KINDS, address=None, at=AT)
     assert turn.forget
+
+
+def test_a_snooze_is_carried_to_the_store_as_it_came() -> None:
+    until = AT + timedelta(days=7)
+    turn = turn_write(Step(State(), (), (SnoozeMantras(until),)), KINDS, address=None, at=AT)
+    assert turn.snooze_until == until and turn.mantras is None

@@ -81,3 +81,30 @@ def test_unknown_log_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_settings_can_be_built_directly() -> None:
     assert Settings(database_url="sqlite:////tmp/x.db").sqlite_path == Path("/tmp/x.db")
+
+
+SCHEDULER_SETTINGS = {
+    "SCHEDULER_TICK_SECONDS": 1.0,
+    "MANTRA_GRACE_SECONDS": 3600,
+    "REMINDER_GRACE_SECONDS": 86400,
+    "TELEGRAM_SEND_RATE": 25,
+    "TELEGRAM_CHAT_SEND_RATE": 1,
+    "DISCORD_SEND_RATE": 40,
+    "DISCORD_CHAT_SEND_RATE": 1,
+    "DELIVERY_LOG_DAYS": 90,
+}
+
+
+def test_scheduler_settings_have_their_defaults_and_are_listed_in_env_example() -> None:
+    settings = load_settings()
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    for name, default in SCHEDULER_SETTINGS.items():
+        assert getattr(settings, name.lower()) == default
+        assert f"\n{name}={default:g}\n" in example, name
+
+
+@pytest.mark.parametrize("name", ["TELEGRAM_SEND_RATE", "SCHEDULER_TICK_SECONDS"])
+def test_a_rate_or_tick_of_zero_is_refused(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "0")
+    with pytest.raises(ConfigError, match=name):
+        load_settings()

@@ -1,0 +1,146 @@
+"""SqliteSchedule, the scheduler's storage port, on a real file: claims, outcomes, housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from bot_testing import Clock
+from scheduler_testing import outcomes, rows, subscribe
+
+from bot.errors import StoreUnavailable
+from bot.schedule_store import Claimed, Graces
+from bot.sqlite_schedule import SqliteSchedule
+from bot.sqlite_store import SqliteStore
+from bot.store import Address, Due, MantraSettings, TurnWrite, UserKey
+
+NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+GRACES = Graces()
+
+
+@pytest.fixture
+async def schedule(
+    db_path: Path, sqlite_store: SqliteStore, clock: Clock
+) -> AsyncIterator[SqliteSchedule]:
+    async with SqliteSchedule(db_path, clock=clock) as opened:
+        yield opened
+
+
+async def test_nothing_due_is_found_without_claiming(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock
+) -> None:
+    assert not await schedule.anything_due(NINE)
+    await subscribe(sqlite_store, "a", clock.now)
+    assert not await schedule.anything_due(NINE - timedelta(microseconds=1))
+    assert await schedule.anything_due(NINE)
+    assert await schedule.claim(NINE - timedelta(minutes=1), GRACES, limit=10, mantras=21) == (
+        Claimed()
+    )
+
+
+async def test_a_reminder_alone_is_due_too(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore
+) -> None:
+    await sqlite_store.add_due(UserKey("discord", "7"), Due("checkin:p1", "checkin_reminder", NINE))
+    assert await schedule.anything_due(NINE)
+    assert await schedule.claim(NINE, GRACES, limit=10, mantras=21) == Claimed(1, 0, False)
+    assert not await schedule.anything_due(NINE + timedelta(days=1))  # the due row is closed
+    [delivery] = await schedule.pending("discord", 10)
+    assert delivery.user == UserKey("discord", "7")
+    assert delivery.address == Address("discord", "7")  # no known address: the private chat
+    assert (delivery.kind, delivery.due_at) == ("checkin_reminder", NINE)
+
+
+async def test_claims_come_in_batches_until_nothing_is_left(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock, db_path: Path
+) -> None:
+    for n in range(7):
+        await subscribe(sqlite_store, f"u{n}", clock.now)
+    batches = [await schedule.claim(NINE, GRACES, limit=3, mantras=21) for _ in range(4)]
+    assert batches == [Claimed(3, 0, True), Claimed(3, 0, True), Claimed(1, 0, False), Claimed()]
+    pending = await schedule.pending("telegram", 100)
+    assert [d.id for d in pending] == sorted(d.id for d in pending)
+    assert sorted(d.address.chat_id for d in pending) == sorted(f"chat-u{n}" for n in range(7))
+    assert {d.payload["mantra"] for d in pending} <= set(range(21))
+    assert await schedule.pending("discord", 100) == []
+    assert outcomes(db_path) == {"claimed": 7}
+
+
+async def test_the_grace_is_the_last_moment_a_mantra_still_goes_out(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock
+) -> None:
+    await subscribe(sqlite_store, "on-time", clock.now)
+    await subscribe(sqlite_store, "late", clock.now, time="08:59")
+    at = NINE + GRACES.mantra
+    result = await schedule.claim(at, GRACES, limit=10, mantras=21)
+    assert result == Claimed(1, 1, False)
+    [delivery] = await schedule.pending("telegram", 10)
+    assert delivery.address.chat_id == "chat-on-time"
+
+
+async def test_begin_says_why_a_delivery_will_not_be_sent(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock
+) -> None:
+    for user in ("a", "off", "blocked"):
+        await subscribe(sqlite_store, user, clock.now)
+    await schedule.claim(NINE, GRACES, limit=10, mantras=21)
+    by_chat = {d.address.chat_id: d.id for d in await schedule.pending("telegram", 10)}
+    await sqlite_store.mark_unreachable(UserKey("telegram", "blocked"))
+    saved = await sqlite_store.load(UserKey("telegram", "off"))
+    assert saved is not None
+    off = MantraSettings(False, "09:00", "UTC", "daily", None)
+    await sqlite_store.save(
+        UserKey("telegram", "off"), TurnWrite(saved.state, mantras=off), expected_version=1
+    )
+    assert await schedule.begin(by_chat["chat-a"]) == "sending"
+    assert await schedule.begin(by_chat["chat-a"]) == "gone"  # taken already
+    assert await schedule.begin(by_chat["chat-off"]) == "cancelled"
+    assert await schedule.begin(by_chat["chat-blocked"]) == "unreachable"
+    assert not await schedule.settle(by_chat["chat-off"], "sent")  # it is not being sent
+    assert await schedule.settle(by_chat["chat-a"], "sent")
+    assert not await schedule.settle(by_chat["chat-a"], "failed")  # settled once
+
+
+async def test_outcomes_written_at_once_share_transactions_and_all_land(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock, db_path: Path
+) -> None:
+    for n in range(200):
+        await subscribe(sqlite_store, f"u{n}", clock.now)
+    await schedule.claim(NINE, GRACES, limit=1000, mantras=21)
+    ids = [d.id for d in await schedule.pending("telegram", 1000)]
+    assert set(await asyncio.gather(*(schedule.begin(i) for i in ids))) == {"sending"}
+    assert all(await asyncio.gather(*(schedule.settle(i, "sent") for i in ids)))
+    assert outcomes(db_path) == {"sent": 200}
+
+
+async def test_housekeeping_skips_what_waited_too_long_and_closes_dead_sends(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock, db_path: Path
+) -> None:
+    for user in ("a", "b"):
+        await subscribe(sqlite_store, user, clock.now)
+    await sqlite_store.add_due(UserKey("telegram", "a"), Due("k", "checkin_reminder", NINE))
+    await schedule.claim(NINE, GRACES, limit=10, mantras=21)
+    first = (await schedule.pending("telegram", 10))[0]
+    clock.now = NINE
+    await schedule.begin(first.id)
+    later = NINE + timedelta(hours=2)
+    done = await schedule.housekeep(
+        later, GRACES, sending_lease=timedelta(minutes=5), keep=timedelta(days=90)
+    )
+    assert (done.skipped, done.unconfirmed, done.pruned) == (1, 1, 0)  # the reminder waits on
+    assert outcomes(db_path) == {"unconfirmed": 1, "skipped": 1, "claimed": 1}
+    assert rows(db_path, "SELECT kind FROM delivery_log WHERE outcome = 'claimed'") == [
+        ("checkin_reminder",)
+    ]
+
+
+async def test_a_closed_schedule_is_unavailable(db_path: Path, sqlite_store: SqliteStore) -> None:
+    schedule = await SqliteSchedule(db_path).open()
+    await schedule.close()
+    with pytest.raises(StoreUnavailable):
+        await schedule.anything_due(NINE)
+    with pytest.raises(StoreUnavailable):
+        await schedule.begin(1)
