@@ -35,7 +35,7 @@ BURST_SECONDS = 0.1
 QUEUE_SECONDS = 4.0
 """A lane holds about this many seconds of sends in memory; the rest wait in the database."""
 MAX_QUEUE = 4096
-MAX_WORKERS = 64
+MAX_WORKERS = 128
 REMEMBERED_CHATS = 1024
 """Idle per-chat limiters are dropped beyond this many."""
 
@@ -43,7 +43,8 @@ REMEMBERED_CHATS = 1024
 @dataclass(frozen=True)
 class Limit:
     """A platform's sending limits in messages per second; ``None`` means unlimited.
-    ``workers`` (sends in flight at once) is derived from the rate unless given."""
+    ``workers`` (sends in flight at once) is derived from the rate unless given: half the rate,
+    so the rate is reached while a platform call takes up to half a second."""
 
     per_second: float | None = None
     per_chat_per_second: float | None = None
@@ -55,7 +56,7 @@ class Limit:
             return max(1, self.workers)
         if self.per_second is None:
             return 8
-        return max(4, min(MAX_WORKERS, math.ceil(self.per_second / 4)))
+        return max(4, min(MAX_WORKERS, math.ceil(self.per_second / 2)))
 
     @property
     def capacity(self) -> int:

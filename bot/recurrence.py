@@ -18,14 +18,18 @@ why the scheduler computes next-due here instead.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SECOND = timedelta(seconds=1)
 
 
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; UTC if it is unknown (the dialog validates names already)."""
+    """The IANA zone ``name``; UTC if it is unknown (the dialog validates names already).
+    Kept here: ``ZoneInfo``'s own cache holds only a few zones strongly, and a scheduler tick
+    converts times in hundreds."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -21,6 +21,7 @@ from bot.schedule_store import (
     SKIPPED,
     UNCONFIRMED,
     UNREACHABLE,
+    Begun,
     Claimed,
     Delivery,
     Graces,
@@ -53,22 +54,20 @@ def anything_due(conn: sqlite3.Connection, now: str) -> bool:
     return due is not None
 
 
-def claim(
-    conn: sqlite3.Connection, now: datetime, graces: Graces, limit: int, mantras: int
-) -> Claimed:
+def claim(conn: sqlite3.Connection, now: datetime, graces: Graces, limit: int) -> Claimed:
     """See :meth:`bot.schedule_store.ScheduleStore.claim`. One transaction for both tables."""
     at = to_db_time(now)
     with transaction(conn):
-        m_claimed, m_skipped, m_full = _claim_mantras(conn, now, at, graces, limit, mantras)
+        m_claimed, m_skipped, m_full = _claim_mantras(conn, now, at, graces, limit)
         r_claimed, r_skipped, r_full = _claim_reminders(conn, now, at, graces, limit)
     return Claimed(m_claimed + r_claimed, m_skipped + r_skipped, m_full or r_full)
 
 
 def _claim_mantras(
-    conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int, count: int
+    conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int
 ) -> tuple[int, int, bool]:
     rows = conn.execute(
-        "SELECT m.user_id, m.time, m.tz, m.days, m.next_due_utc, m.rotation, u.address_platform,"
+        "SELECT m.user_id, m.time, m.tz, m.days, m.next_due_utc, u.address_platform,"
         " u.address_chat_id, u.platform, u.platform_user_id"
         " FROM mantra_subscriptions m JOIN users u ON u.id = m.user_id"
         " WHERE m.enabled = 1 AND m.next_due_utc <= ? ORDER BY m.next_due_utc LIMIT ?",
@@ -79,24 +78,19 @@ def _claim_mantras(
     advances = []
     logs = []
     skipped = 0
-    for user_id, time, tz, days, due, rotation, a_platform, a_chat, platform, pid in rows:
+    for user_id, time, tz, days, due, a_platform, a_chat, platform, pid in rows:
         schedule = (time, tz, days)
         next_due = following.get(schedule)
         if next_due is None:
             next_due = following[schedule] = to_db_time(next_occurrence(time, tz, days, now))
         address = (a_platform, a_chat) if a_platform is not None else (platform, pid)
+        outcome = CLAIMED
         if due < too_late:
+            outcome = SKIPPED
             skipped += 1
-            advances.append((next_due, rotation, user_id))
-            logs.append((user_id, None, MANTRA, at, SKIPPED, due, *address, "{}"))
-            continue
-        index, seen = next_mantra(count, tuple(json.loads(rotation)), str(user_id))
-        advances.append((next_due, _json(list(seen)), user_id))
-        logs.append((user_id, None, MANTRA, at, CLAIMED, due, *address, f'{{"mantra":{index}}}'))
-    conn.executemany(
-        "UPDATE mantra_subscriptions SET next_due_utc = ?, rotation = ? WHERE user_id = ?",
-        advances,
-    )
+        advances.append((next_due, user_id))
+        logs.append((user_id, None, MANTRA, at, outcome, due, *address, "{}"))
+    conn.executemany("UPDATE mantra_subscriptions SET next_due_utc = ? WHERE user_id = ?", advances)
     conn.executemany(_LOG_INSERT, logs)
     return len(rows) - skipped, skipped, len(rows) == limit
 
@@ -147,43 +141,59 @@ def pending(conn: sqlite3.Connection, platform: str, limit: int) -> list[Deliver
     ]
 
 
-def mark(conn: sqlite3.Connection, ops: list[tuple[int, str, str]], now: str) -> list[str]:
-    """Apply ``(delivery id, new outcome, expected outcome)`` changes in one transaction; for
-    each, the outcome now stored (see :func:`_begin`) or ``gone``."""
+Mark = tuple[int, str, str, int]
+"""``(delivery id, new outcome, expected outcome, lines of mantras)`` for :func:`mark`."""
+
+
+def mark(conn: sqlite3.Connection, ops: list[Mark], now: str) -> list[Begun]:
+    """Apply outcome changes in one transaction; for each, what is stored now (``gone`` if the
+    delivery was not at the expected outcome). ``sending`` goes through :func:`_begin`."""
     results = []
     with transaction(conn):
-        for delivery_id, outcome, expect in ops:
+        for delivery_id, outcome, expect, mantras in ops:
             if outcome == SENDING:
-                results.append(_begin(conn, delivery_id, now))
+                results.append(_begin(conn, delivery_id, now, mantras))
                 continue
             cur = conn.execute(
                 "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ? AND outcome = ?",
                 (outcome, now, delivery_id, expect),
             )
-            results.append(outcome if cur.rowcount == 1 else GONE)
+            results.append(Begun(outcome if cur.rowcount == 1 else GONE))
     return results
 
 
-def _begin(conn: sqlite3.Connection, delivery_id: int, now: str) -> str:
+def _begin(conn: sqlite3.Connection, delivery_id: int, now: str, mantras: int) -> Begun:
     row = conn.execute(
-        "SELECT d.kind, u.unreachable, m.enabled FROM delivery_log d"
+        "SELECT d.kind, d.user_id, u.unreachable, m.enabled, m.rotation FROM delivery_log d"
         " JOIN users u ON u.id = d.user_id"
         " LEFT JOIN mantra_subscriptions m ON m.user_id = d.user_id"
         " WHERE d.id = ? AND d.outcome = 'claimed'",
         (delivery_id,),
     ).fetchone()
     if row is None:
-        return GONE
-    kind, unreachable, enabled = row
-    outcome = SENDING
-    if unreachable:
-        outcome = UNREACHABLE
-    elif kind == MANTRA and not enabled:
-        outcome = CANCELLED
+        return Begun(GONE)
+    kind, user_id, unreachable, enabled, rotation = row
+    if unreachable or (kind == MANTRA and not enabled):
+        outcome = UNREACHABLE if unreachable else CANCELLED
+        conn.execute(
+            "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ?", (outcome, now, delivery_id)
+        )
+        return Begun(outcome)
+    if kind != MANTRA:
+        conn.execute(
+            "UPDATE delivery_log SET outcome = 'sending', at = ? WHERE id = ?", (now, delivery_id)
+        )
+        return Begun(SENDING)
+    index, seen = next_mantra(mantras, tuple(json.loads(rotation)), str(user_id))
     conn.execute(
-        "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ?", (outcome, now, delivery_id)
+        "UPDATE mantra_subscriptions SET rotation = ? WHERE user_id = ?",
+        (_json(list(seen)), user_id),
     )
-    return outcome
+    conn.execute(
+        "UPDATE delivery_log SET outcome = 'sending', at = ?, payload = ? WHERE id = ?",
+        (now, _json({"mantra": index}), delivery_id),
+    )
+    return Begun(SENDING, index)
 
 
 def housekeep(

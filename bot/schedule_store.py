@@ -52,6 +52,15 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class Begun:
+    """What :meth:`ScheduleStore.begin` decided: ``outcome`` is ``sending`` (go ahead) or why
+    not; ``mantra`` is the line chosen for a mantra that is being sent."""
+
+    outcome: str
+    mantra: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     """What one claim transaction did. ``more``: it hit its limit, claim again."""
 
@@ -85,21 +94,23 @@ class ScheduleStore(Protocol):
         """Whether a claim at ``now`` would find something (cheap; no write lock taken)."""
         ...
 
-    async def claim(self, now: datetime, graces: Graces, *, limit: int, mantras: int) -> Claimed:
+    async def claim(self, now: datetime, graces: Graces, *, limit: int) -> Claimed:
         """In one transaction: take up to ``limit`` due subscriptions and up to ``limit`` due
-        reminders, advance each subscription to its next occurrence after ``now`` (choosing the
-        next of ``mantras`` lines in the person's rotation), close each due row, and write one
-        ``claimed`` row per delivery (``skipped`` for one missed by more than its grace)."""
+        reminders, advance each subscription to its next occurrence after ``now``, close each
+        due row, and write one ``claimed`` row per delivery (``skipped`` for one missed by more
+        than its grace). The claim decides *when*; which line is said is decided by
+        :meth:`begin`, so the claim transaction, which holds the write lock, stays short."""
         ...
 
     async def pending(self, platform: str, limit: int) -> list[Delivery]:
         """Claimed deliveries for ``platform``, oldest first."""
         ...
 
-    async def begin(self, delivery_id: int) -> str:
-        """Move a claimed delivery to ``sending`` and return ``sending``; or return why not:
-        ``cancelled`` (mantras are off now), ``unreachable`` (the person blocked the bot), or
-        ``gone`` (another sender took it, or the person was forgotten)."""
+    async def begin(self, delivery_id: int, *, mantras: int) -> Begun:
+        """Move a claimed delivery to ``sending``, for a mantra choosing the next of ``mantras``
+        lines in the person's rotation (recorded with it); or say why not: ``cancelled``
+        (mantras are off now), ``unreachable`` (the person blocked the bot), or ``gone``
+        (another sender took it, or the person was forgotten)."""
         ...
 
     async def settle(self, delivery_id: int, outcome: str, *, expect: str = SENDING) -> bool:
@@ -129,6 +140,7 @@ __all__ = [
     "SKIPPED",
     "UNCONFIRMED",
     "UNREACHABLE",
+    "Begun",
     "Claimed",
     "Delivery",
     "Graces",

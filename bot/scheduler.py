@@ -205,9 +205,7 @@ class Scheduler:
             claimed = skipped = 0
             if await self._schedule.anything_due(now):
                 while True:
-                    result = await self._schedule.claim(
-                        now, self.graces, limit=self._claim_batch, mantras=len(self._script.mantras)
-                    )
+                    result = await self._schedule.claim(now, self.graces, limit=self._claim_batch)
                     claimed += result.claimed
                     skipped += result.skipped
                     if not result.more:
@@ -268,13 +266,17 @@ class Scheduler:
         if self._clock() - delivery.due_at > self.graces.of(delivery.kind):
             await self._schedule.settle(delivery.id, SKIPPED, expect=CLAIMED)
             return
-        try:
-            reply = await self._message(delivery)
-        except StoreUnavailable as exc:
-            logger.warning("scheduler: delivery %d postponed: %s", delivery.id, exc)
+        reminder: Reply | None = None
+        if delivery.kind != MANTRA:
+            try:
+                reminder = await self._reminder(delivery)
+            except StoreUnavailable as exc:
+                logger.warning("scheduler: delivery %d postponed: %s", delivery.id, exc)
+                return
+        begun = await self._schedule.begin(delivery.id, mantras=len(self._script.mantras))
+        if begun.outcome != SENDING:
             return
-        if await self._schedule.begin(delivery.id) != SENDING:
-            return
+        reply = reminder or mantra_reply(self._script, begun.mantra or 0, delivery.due_at)
         outcome = SENT
         try:
             await deliverer.deliver(delivery.address, [reply])
@@ -291,12 +293,7 @@ class Scheduler:
             logger.exception("scheduler: delivery %d failed", delivery.id)
         await self._schedule.settle(delivery.id, outcome)
 
-    async def _message(self, delivery: Delivery) -> Reply:
-        if delivery.kind == MANTRA:
-            index = delivery.payload.get("mantra")
-            return mantra_reply(
-                self._script, index if isinstance(index, int) else 0, delivery.due_at
-            )
+    async def _reminder(self, delivery: Delivery) -> Reply:
         saved = await self._store.load(delivery.user)
         person = delivery.payload.get("person_id")
         return reminder_reply(

@@ -28,6 +28,7 @@ from bot.errors import StoreUnavailable
 from bot.migrate import migrate
 from bot.schedule_store import (
     SENDING,
+    Begun,
     Claimed,
     Delivery,
     Graces,
@@ -53,7 +54,8 @@ class _Mark:
     delivery_id: int
     outcome: str
     expect: str
-    future: asyncio.Future[str]
+    mantras: int
+    future: asyncio.Future[Begun]
 
 
 class SqliteSchedule:
@@ -162,17 +164,17 @@ class SqliteSchedule:
     async def anything_due(self, now: datetime) -> bool:
         return await self._run(sql.anything_due, to_db_time(now))
 
-    async def claim(self, now: datetime, graces: Graces, *, limit: int, mantras: int) -> Claimed:
-        return await self._run(sql.claim, now, graces, limit, mantras)
+    async def claim(self, now: datetime, graces: Graces, *, limit: int) -> Claimed:
+        return await self._run(sql.claim, now, graces, limit)
 
     async def pending(self, platform: str, limit: int) -> list[Delivery]:
         return await self._run(sql.pending, platform, limit)
 
-    async def begin(self, delivery_id: int) -> str:
-        return await self._mark(delivery_id, SENDING, "claimed")
+    async def begin(self, delivery_id: int, *, mantras: int) -> Begun:
+        return await self._mark(delivery_id, SENDING, "claimed", mantras)
 
     async def settle(self, delivery_id: int, outcome: str, *, expect: str = SENDING) -> bool:
-        return await self._mark(delivery_id, outcome, expect) == outcome
+        return (await self._mark(delivery_id, outcome, expect)).outcome == outcome
 
     async def housekeep(
         self, now: datetime, graces: Graces, *, sending_lease: timedelta, keep: timedelta
@@ -181,11 +183,11 @@ class SqliteSchedule:
 
     # -- group commit of outcome changes --------------------------------------------------------
 
-    async def _mark(self, delivery_id: int, outcome: str, expect: str) -> str:
+    async def _mark(self, delivery_id: int, outcome: str, expect: str, mantras: int = 0) -> Begun:
         if self._writer is None or self._closing:
             raise StoreUnavailable(f"The schedule in {self.path} is closed.")
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._marks.append(_Mark(delivery_id, outcome, expect, future))
+        future: asyncio.Future[Begun] = asyncio.get_running_loop().create_future()
+        self._marks.append(_Mark(delivery_id, outcome, expect, mantras, future))
         self._wakeup.set()
         return await future
 
@@ -201,7 +203,7 @@ class SqliteSchedule:
                 return
 
     async def _flush(self, batch: list[_Mark]) -> None:
-        ops = [(m.delivery_id, m.outcome, m.expect) for m in batch]
+        ops = [(m.delivery_id, m.outcome, m.expect, m.mantras) for m in batch]
         try:
             results = await self._hand_off(sql.mark, self._conn, ops, to_db_time(self._clock()))
         except (sqlite3.Error, ValueError, StoreUnavailable) as exc:

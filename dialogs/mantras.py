@@ -14,12 +14,13 @@ def next_mantra(count: int, seen: tuple[int, ...], salt: str) -> tuple[int, tupl
     """
     if count <= 0:
         raise ValueError("there are no mantras to choose from")
-    seen = tuple(i for i in seen if 0 <= i < count)
-    last = seen[-1] if seen else None
-    if len(set(seen)) >= count:
-        seen = ()
-    unseen = [i for i in range(count) if i not in seen]
-    if not seen and last is not None and len(unseen) > 1:
+    kept = [i for i in seen if 0 <= i < count]
+    last = kept[-1] if kept else None
+    done = set(kept)
+    if len(done) >= count:
+        kept, done = [], set()
+    unseen = [i for i in range(count) if i not in done]
+    if not kept and last is not None and len(unseen) > 1:
         unseen.remove(last)
-    pick = unseen[zlib.crc32(f"{salt}:{len(seen)}".encode()) % len(unseen)]
-    return pick, (*seen, pick)
+    pick = unseen[zlib.crc32(f"{salt}:{len(kept)}".encode()) % len(unseen)]
+    return pick, (*kept, pick)

@@ -12,7 +12,7 @@ from bot_testing import Clock
 from scheduler_testing import outcomes, rows, subscribe
 
 from bot.errors import StoreUnavailable
-from bot.schedule_store import Claimed, Graces
+from bot.schedule_store import Begun, Claimed, Graces
 from bot.sqlite_schedule import SqliteSchedule
 from bot.sqlite_store import SqliteStore
 from bot.store import Address, Due, MantraSettings, TurnWrite, UserKey
@@ -36,9 +36,7 @@ async def test_nothing_due_is_found_without_claiming(
     await subscribe(sqlite_store, "a", clock.now)
     assert not await schedule.anything_due(NINE - timedelta(microseconds=1))
     assert await schedule.anything_due(NINE)
-    assert await schedule.claim(NINE - timedelta(minutes=1), GRACES, limit=10, mantras=21) == (
-        Claimed()
-    )
+    assert await schedule.claim(NINE - timedelta(minutes=1), GRACES, limit=10) == (Claimed())
 
 
 async def test_a_reminder_alone_is_due_too(
@@ -46,7 +44,7 @@ async def test_a_reminder_alone_is_due_too(
 ) -> None:
     await sqlite_store.add_due(UserKey("discord", "7"), Due("checkin:p1", "checkin_reminder", NINE))
     assert await schedule.anything_due(NINE)
-    assert await schedule.claim(NINE, GRACES, limit=10, mantras=21) == Claimed(1, 0, False)
+    assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(1, 0, False)
     assert not await schedule.anything_due(NINE + timedelta(days=1))  # the due row is closed
     [delivery] = await schedule.pending("discord", 10)
     assert delivery.user == UserKey("discord", "7")
@@ -59,12 +57,11 @@ async def test_claims_come_in_batches_until_nothing_is_left(
 ) -> None:
     for n in range(7):
         await subscribe(sqlite_store, f"u{n}", clock.now)
-    batches = [await schedule.claim(NINE, GRACES, limit=3, mantras=21) for _ in range(4)]
+    batches = [await schedule.claim(NINE, GRACES, limit=3) for _ in range(4)]
     assert batches == [Claimed(3, 0, True), Claimed(3, 0, True), Claimed(1, 0, False), Claimed()]
     pending = await schedule.pending("telegram", 100)
     assert [d.id for d in pending] == sorted(d.id for d in pending)
     assert sorted(d.address.chat_id for d in pending) == sorted(f"chat-u{n}" for n in range(7))
-    assert {d.payload["mantra"] for d in pending} <= set(range(21))
     assert await schedule.pending("discord", 100) == []
     assert outcomes(db_path) == {"claimed": 7}
 
@@ -75,7 +72,7 @@ async def test_the_grace_is_the_last_moment_a_mantra_still_goes_out(
     await subscribe(sqlite_store, "on-time", clock.now)
     await subscribe(sqlite_store, "late", clock.now, time="08:59")
     at = NINE + GRACES.mantra
-    result = await schedule.claim(at, GRACES, limit=10, mantras=21)
+    result = await schedule.claim(at, GRACES, limit=10)
     assert result == Claimed(1, 1, False)
     [delivery] = await schedule.pending("telegram", 10)
     assert delivery.address.chat_id == "chat-on-time"
@@ -86,7 +83,7 @@ async def test_begin_says_why_a_delivery_will_not_be_sent(
 ) -> None:
     for user in ("a", "off", "blocked"):
         await subscribe(sqlite_store, user, clock.now)
-    await schedule.claim(NINE, GRACES, limit=10, mantras=21)
+    await schedule.claim(NINE, GRACES, limit=10)
     by_chat = {d.address.chat_id: d.id for d in await schedule.pending("telegram", 10)}
     await sqlite_store.mark_unreachable(UserKey("telegram", "blocked"))
     saved = await sqlite_store.load(UserKey("telegram", "off"))
@@ -95,10 +92,11 @@ async def test_begin_says_why_a_delivery_will_not_be_sent(
     await sqlite_store.save(
         UserKey("telegram", "off"), TurnWrite(saved.state, mantras=off), expected_version=1
     )
-    assert await schedule.begin(by_chat["chat-a"]) == "sending"
-    assert await schedule.begin(by_chat["chat-a"]) == "gone"  # taken already
-    assert await schedule.begin(by_chat["chat-off"]) == "cancelled"
-    assert await schedule.begin(by_chat["chat-blocked"]) == "unreachable"
+    begun = await schedule.begin(by_chat["chat-a"], mantras=21)
+    assert begun.outcome == "sending" and begun.mantra in range(21)
+    assert await schedule.begin(by_chat["chat-a"], mantras=21) == Begun("gone")  # taken already
+    assert await schedule.begin(by_chat["chat-off"], mantras=21) == Begun("cancelled")
+    assert await schedule.begin(by_chat["chat-blocked"], mantras=21) == Begun("unreachable")
     assert not await schedule.settle(by_chat["chat-off"], "sent")  # it is not being sent
     assert await schedule.settle(by_chat["chat-a"], "sent")
     assert not await schedule.settle(by_chat["chat-a"], "failed")  # settled once
@@ -109,9 +107,10 @@ async def test_outcomes_written_at_once_share_transactions_and_all_land(
 ) -> None:
     for n in range(200):
         await subscribe(sqlite_store, f"u{n}", clock.now)
-    await schedule.claim(NINE, GRACES, limit=1000, mantras=21)
+    await schedule.claim(NINE, GRACES, limit=1000)
     ids = [d.id for d in await schedule.pending("telegram", 1000)]
-    assert set(await asyncio.gather(*(schedule.begin(i) for i in ids))) == {"sending"}
+    begun = await asyncio.gather(*(schedule.begin(i, mantras=21) for i in ids))
+    assert {b.outcome for b in begun} == {"sending"}
     assert all(await asyncio.gather(*(schedule.settle(i, "sent") for i in ids)))
     assert outcomes(db_path) == {"sent": 200}
 
@@ -122,10 +121,10 @@ async def test_housekeeping_skips_what_waited_too_long_and_closes_dead_sends(
     for user in ("a", "b"):
         await subscribe(sqlite_store, user, clock.now)
     await sqlite_store.add_due(UserKey("telegram", "a"), Due("k", "checkin_reminder", NINE))
-    await schedule.claim(NINE, GRACES, limit=10, mantras=21)
+    await schedule.claim(NINE, GRACES, limit=10)
     first = (await schedule.pending("telegram", 10))[0]
     clock.now = NINE
-    await schedule.begin(first.id)
+    await schedule.begin(first.id, mantras=21)
     later = NINE + timedelta(hours=2)
     done = await schedule.housekeep(
         later, GRACES, sending_lease=timedelta(minutes=5), keep=timedelta(days=90)
@@ -143,4 +142,4 @@ async def test_a_closed_schedule_is_unavailable(db_path: Path, sqlite_store: Sql
     with pytest.raises(StoreUnavailable):
         await schedule.anything_due(NINE)
     with pytest.raises(StoreUnavailable):
-        await schedule.begin(1)
+        await schedule.begin(1, mantras=21)
