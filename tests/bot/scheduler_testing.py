@@ -53,6 +53,7 @@ async def subscribe(
     tz: str = "UTC",
     days: str = "daily",
     platform: str = "telegram",
+    chat_id: str | None = None,
 ) -> UserKey:
     """Turn mantras on for ``user`` as a turn of the service would (first due after ``at``)."""
     key = UserKey(platform, user)
@@ -61,7 +62,7 @@ async def subscribe(
     mantras = {"enabled": True, "time": time, "tz": tz, "days": days}
     turn = TurnWrite(
         state=State(mantras=mantras, people=state.people, intro_seen=True),
-        address=Address(platform, f"chat-{user}"),
+        address=Address(platform, chat_id or f"chat-{user}"),
         mantras=MantraSettings(True, time, tz, days, next_occurrence(time, tz, days, at)),
     )
     await store.save(key, turn, expected_version=saved.version if saved else 0)
