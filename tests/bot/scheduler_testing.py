@@ -1,4 +1,4 @@
-"""What the scheduler tests share: a recording deliverer, subscribing people, reading the log.
+"""What the scheduler tests share: a recording deliverer, fixtures, subscribing, the log.
 
 ``RecordingDeliverer`` is a stand-in for a platform (it implements ``bot.delivery.Deliverer``
 and keeps what it was given); everything else here drives the real store and scheduler.
@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from bot_testing import Clock
+
 from bot.recurrence import next_occurrence
+from bot.scheduler import Scheduler
+from bot.sqlite_schedule import SqliteSchedule
+from bot.sqlite_store import SqliteStore
 from bot.store import Address, MantraSettings, Store, TurnWrite, UserKey
 from dialogs.model import Reply, State
+from dialogs.script import Script
+
+NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+"""An hour after ``bot_testing.START`` (08:00 on Saturday 1 March 2025)."""
 
 
 @dataclass
@@ -91,3 +101,33 @@ def next_due(path: Path, user: str) -> str | None:
         user,
     )
     return str(found[0][0]) if found and found[0][0] is not None else None
+
+
+@pytest.fixture
+def recorder() -> RecordingDeliverer:
+    return RecordingDeliverer()
+
+
+@pytest.fixture
+async def schedule(db_path: Path, clock: Clock) -> AsyncIterator[SqliteSchedule]:
+    async with SqliteSchedule(db_path, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def scheduler(
+    sqlite_store: SqliteStore,
+    schedule: SqliteSchedule,
+    script: Script,
+    clock: Clock,
+    recorder: RecordingDeliverer,
+) -> AsyncIterator[Scheduler]:
+    made = Scheduler(sqlite_store, schedule, script, {"telegram": recorder}, clock=clock)
+    yield made
+    await made.stop()
+
+
+async def run(scheduler: Scheduler) -> None:
+    """One tick, and every send it started finished."""
+    await scheduler.tick()
+    await scheduler.settle()

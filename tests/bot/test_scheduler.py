@@ -1,62 +1,39 @@
 """The scheduler with a clock the test moves, a real SQLite file, and a recording deliverer.
 
-Due rows are delivered once; long downtime is skipped without a flood; stop and snooze pressed
-on the delivered message; reminders; blocked people; two ticks at once on one file; DST.
+Due rows are delivered once; long downtime is skipped without a flood; two ticks at once on one
+file; DST nights; housekeeping and the configured limits; the APScheduler job itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
-from scheduler_testing import RecordingDeliverer, next_due, outcomes, rows, subscribe
+from bot_testing import Clock
+from scheduler_testing import (
+    NINE,
+    RecordingDeliverer,
+    next_due,
+    outcomes,
+    recorder,
+    rows,
+    run,
+    schedule,
+    scheduler,
+    subscribe,
+)
 
-from bot.conversations import Conversations
-from bot.delivery import DeliveryFailed, RecipientUnreachable
 from bot.fanout import Limit
 from bot.schedule_store import Graces
 from bot.scheduler import SENDING_LEASE, Scheduler
 from bot.sqlite_schedule import SqliteSchedule
 from bot.sqlite_store import SqliteStore
 from dialogs.deliveries import minute
-from dialogs.model import Pick
 from dialogs.script import Script
 
-NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # START is 08:00 the same Saturday
-
-
-@pytest.fixture
-def recorder() -> RecordingDeliverer:
-    return RecordingDeliverer()
-
-
-@pytest.fixture
-async def schedule(db_path: Path, clock: Clock) -> AsyncIterator[SqliteSchedule]:
-    async with SqliteSchedule(db_path, clock=clock) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def scheduler(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
-    script: Script,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-) -> AsyncIterator[Scheduler]:
-    made = Scheduler(sqlite_store, schedule, script, {"telegram": recorder}, clock=clock)
-    yield made
-    await made.stop()
-
-
-async def run(scheduler: Scheduler) -> None:
-    """One tick, and every send it started finished."""
-    await scheduler.tick()
-    await scheduler.settle()
+__all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pytest to find
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,210 +154,6 @@ async def test_a_late_claimed_delivery_is_skipped_at_send_time(
         await scheduler.settle()
         assert recorder.delivered == []
         assert outcomes(db_path) == {"skipped": 1}
-    finally:
-        await scheduler.stop()
-
-
-# --------------------------------------------------------------------------------------------
-# Stop and snooze, pressed on the delivered message
-
-
-async def mantras_on(chat: Chat) -> None:
-    await chat.command("mantras")
-    await chat.press("setup")
-    await chat.send("09:00")
-    await chat.send("UTC")
-    await chat.press("daily")
-
-
-async def test_stop_on_a_delivered_mantra_ends_them_and_pressing_again_changes_nothing(
-    scheduler: Scheduler,
-    service: Conversations,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-    db_path: Path,
-    script: Script,
-) -> None:
-    chat = chat_for(service, clock, user="a")
-    await mantras_on(chat)
-    clock.now = NINE
-    await run(scheduler)
-    (_, (mantra,)) = recorder.delivered[0]
-    stop = mantra.buttons[0].data
-
-    clock.now = NINE + timedelta(hours=3)
-    await chat.event(Pick(stop, clock.now))
-    assert chat.said(script.say("mantra_stopped"))
-    assert next_due(db_path, "a") is None
-    await chat.event(Pick(stop, clock.advance(minutes=1)))
-    assert chat.said(script.say("mantra_already_off"))
-
-    for day in range(1, 4):
-        clock.now = NINE + timedelta(days=day)
-        await run(scheduler)
-    assert len(recorder.delivered) == 1
-
-
-async def test_snooze_skips_a_week_and_pressing_twice_skips_it_once(
-    scheduler: Scheduler,
-    service: Conversations,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-    db_path: Path,
-    script: Script,
-) -> None:
-    chat = chat_for(service, clock, user="a")
-    await mantras_on(chat)
-    clock.now = NINE
-    await run(scheduler)
-    (_, (mantra,)) = recorder.delivered[0]
-    snooze = mantra.buttons[1].data
-
-    clock.now = NINE + timedelta(minutes=5)
-    await chat.event(Pick(snooze, clock.now))
-    assert chat.said(script.say("mantra_snoozed", days=7))
-    assert chat.said("The next one comes on Saturday 8 March at 09:00")
-    clock.now = NINE + timedelta(days=2)
-    await chat.event(Pick(snooze, clock.now))  # the same pause, not a longer one
-    assert next_due(db_path, "a") == "2025-03-08T09:00:00.000000+00:00"
-
-    for day in range(1, 9):
-        clock.now = NINE + timedelta(days=day)
-        await run(scheduler)
-    assert len(recorder.delivered) == 3  # the first, then 8 and 9 March
-
-
-async def test_stop_pressed_between_claim_and_send_cancels_that_delivery(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
-    service: Conversations,
-    script: Script,
-    clock: Clock,
-    db_path: Path,
-) -> None:
-    deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
-    try:
-        chat = chat_for(service, clock, user="a")
-        await mantras_on(chat)
-        clock.now = NINE
-        await run(scheduler)  # claimed; Telegram is not connected yet
-        await chat.command("mantras")
-        await chat.press("off")
-        deliverers["telegram"] = recorder = RecordingDeliverer()
-        await run(scheduler)
-        assert recorder.delivered == []
-        assert outcomes(db_path) == {"cancelled": 1}
-    finally:
-        await scheduler.stop()
-
-
-# --------------------------------------------------------------------------------------------
-# Check-in reminders
-
-
-async def test_a_check_in_reminder_arrives_and_its_button_starts_the_check_in(
-    scheduler: Scheduler,
-    service: Conversations,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-    db_path: Path,
-) -> None:
-    chat = chat_for(service, clock, user="a")
-    await chat.command("reflect")
-    await play(chat, REFLECTION)  # ends with "check in with me in 7 days"
-    asked_at = clock.now
-    await chat.press("no")  # no mantras, thanks: the reflection is over
-    clock.now = asked_at + timedelta(days=7) - timedelta(seconds=1)
-    await run(scheduler)
-    assert recorder.delivered == []
-    clock.now = asked_at + timedelta(days=7)
-    await run(scheduler)
-    ((address, (reminder,)),) = recorder.delivered
-    assert address == chat.address
-    assert reminder.text.startswith("You asked me to check in about Sam.")
-
-    await chat.event(Pick(reminder.buttons[0].data, clock.advance(minutes=1)))
-    assert "Which connection is this check-in about?" in chat.question.text
-    assert any(b.label.startswith("Sam") for b in chat.question.buttons)
-    assert outcomes(db_path) == {"sent": 1}
-
-
-async def test_a_reminder_is_still_sent_a_few_hours_late(
-    scheduler: Scheduler, service: Conversations, clock: Clock, recorder: RecordingDeliverer
-) -> None:
-    chat = chat_for(service, clock, user="a")
-    await chat.command("reflect")
-    await play(chat, REFLECTION)
-    clock.now += timedelta(days=7, hours=5)  # longer than a mantra's grace, within a day
-    await run(scheduler)
-    assert len(recorder.delivered) == 1
-
-
-# --------------------------------------------------------------------------------------------
-# People who cannot be reached, refusals, forgetting
-
-
-async def test_a_person_who_blocked_the_bot_is_unsubscribed_and_not_retried(
-    scheduler: Scheduler,
-    sqlite_store: SqliteStore,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-    db_path: Path,
-) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
-    blocked = await subscribe(sqlite_store, "b", clock.now)
-    recorder.refuse["chat-b"] = RecipientUnreachable("blocked")
-    clock.now = NINE
-    await run(scheduler)
-    assert recorder.chats == ["chat-a"]
-    assert outcomes(db_path) == {"sent": 1, "unreachable": 2}  # the delivery, and the person
-    sub = await sqlite_store.mantras(blocked)
-    assert sub is not None and not sub.enabled
-    assert rows(db_path, "SELECT unreachable FROM users WHERE platform_user_id = 'b'") == [(1,)]
-    del recorder.refuse["chat-b"]
-    clock.now = NINE + timedelta(days=1)
-    await run(scheduler)
-    assert recorder.chats == ["chat-a", "chat-a"]
-
-
-async def test_a_refused_delivery_is_logged_and_not_retried(
-    scheduler: Scheduler,
-    sqlite_store: SqliteStore,
-    clock: Clock,
-    recorder: RecordingDeliverer,
-    db_path: Path,
-) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
-    recorder.refuse["chat-a"] = DeliveryFailed("Bad Request: chat not found")
-    clock.now = NINE
-    await run(scheduler)
-    clock.now = NINE + timedelta(minutes=1)
-    await run(scheduler)
-    assert outcomes(db_path) == {"failed": 1}
-
-
-async def test_a_person_forgotten_after_the_claim_gets_nothing(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
-    service: Conversations,
-    script: Script,
-    clock: Clock,
-    db_path: Path,
-) -> None:
-    deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
-    try:
-        chat = chat_for(service, clock, user="a")
-        await mantras_on(chat)
-        clock.now = NINE
-        await run(scheduler)
-        await chat.command("forget")
-        await chat.press("yes")
-        deliverers["telegram"] = recorder = RecordingDeliverer()
-        await run(scheduler)
-        assert recorder.delivered == []
-        assert rows(db_path, "SELECT count(*) FROM delivery_log") == [(0,)]
     finally:
         await scheduler.stop()
 
