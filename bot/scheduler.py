@@ -260,19 +260,21 @@ class Scheduler:
     # -- one delivery ---------------------------------------------------------------------------
 
     async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._send(delivery)
+        except StoreUnavailable as exc:
+            # Before 'sending' was committed the row is still claimed and is tried again; after
+            # it, the row is in the window (it becomes unconfirmed), as after a crash.
+            logger.warning("scheduler: delivery %d interrupted: %s", delivery.id, exc)
+
+    async def _send(self, delivery: Delivery) -> None:
         deliverer = self._deliverers.get(delivery.address.platform)
         if deliverer is None:
             return  # the adapter stopped: the row stays claimed for when it is back
         if self._clock() - delivery.due_at > self.graces.of(delivery.kind):
             await self._schedule.settle(delivery.id, SKIPPED, expect=CLAIMED)
             return
-        reminder: Reply | None = None
-        if delivery.kind != MANTRA:
-            try:
-                reminder = await self._reminder(delivery)
-            except StoreUnavailable as exc:
-                logger.warning("scheduler: delivery %d postponed: %s", delivery.id, exc)
-                return
+        reminder = await self._reminder(delivery) if delivery.kind != MANTRA else None
         begun = await self._schedule.begin(delivery.id, mantras=len(self._script.mantras))
         if begun.outcome != SENDING:
             return

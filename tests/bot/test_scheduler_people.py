@@ -6,7 +6,7 @@ check-in button, a block, a refusal, /forget between the claim and the send.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot_testing import REFLECTION, Chat, Clock, chat_for, play
@@ -236,3 +236,16 @@ async def test_a_person_forgotten_after_the_claim_gets_nothing(
         assert rows(db_path, "SELECT count(*) FROM delivery_log") == [(0,)]
     finally:
         await scheduler.stop()
+
+
+async def test_the_next_one_is_announced_in_local_time_even_on_a_dst_night(
+    service: Conversations, clock: Clock
+) -> None:
+    clock.now = datetime(2025, 3, 29, 12, tzinfo=UTC)  # Berlin skips 02:00–03:00 tomorrow
+    chat = chat_for(service, clock, user="a")
+    await chat.command("mantras")
+    await chat.press("setup")
+    await chat.send("2:30")
+    await chat.send("Berlin")
+    await chat.press("daily")
+    assert chat.said("The next one comes tomorrow at 03:00.")
