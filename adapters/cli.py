@@ -55,9 +55,15 @@ async def _start_telegram(core: Core) -> None:
     await run_telegram(core.settings, core)
 
 
+async def _start_discord(core: Core) -> None:
+    from adapters.discord import run_discord  # only loaded when Discord is configured
+
+    await run_discord(core.settings, core)
+
+
 PLATFORMS: tuple[Platform, ...] = (
     Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN", start=_start_telegram),
-    Platform("Discord", "discord_token", "DISCORD_TOKEN"),
+    Platform("Discord", "discord_token", "DISCORD_TOKEN", start=_start_discord),
 )
 
 NO_TOKENS_HINT = (
