@@ -306,7 +306,13 @@ class _Bridge:
         return toast
 
     async def _in_group(self, update: Update, chat_id: int, bot: Any) -> None:
-        kwargs = group_reply(update, bot.username)
+        script = self._core.script
+        kwargs = group_reply(
+            update,
+            bot.username,
+            text=script.say("private_only"),
+            button_label=script.say("private_button"),
+        )
         if kwargs is None:
             return
         try:

@@ -168,9 +168,16 @@ def blocked_the_bot(update: Update) -> bool:
     )
 
 
-def group_reply(update: Update, bot_username: str) -> dict[str, Any] | None:
+def group_reply(
+    update: Update,
+    bot_username: str,
+    *,
+    text: str = PRIVATE_ONLY,
+    button_label: str = PRIVATE_BUTTON,
+) -> dict[str, Any] | None:
     """What to say in a group or supergroup: for a command addressed to this bot, a pointer to
-    a private chat (a deep link that starts the same flow there); for anything else nothing."""
+    a private chat (a deep link that starts the same flow there); for anything else nothing.
+    The runner passes the wording from the content (``private_only``, ``private_button``)."""
     message = update.message
     if message is None or is_private(update) or not bot_username:
         return None
@@ -183,8 +190,8 @@ def group_reply(update: Update, bot_username: str) -> dict[str, Any] | None:
     link = f"https://t.me/{bot_username}"
     if name in DEEP_LINK_FLOWS:
         link += f"?start={name}"
-    button = InlineKeyboardButton(PRIVATE_BUTTON, url=link)
-    return {"text": PRIVATE_ONLY, "reply_markup": InlineKeyboardMarkup([[button]])}
+    button = InlineKeyboardButton(button_label, url=link)
+    return {"text": text, "reply_markup": InlineKeyboardMarkup([[button]])}
 
 
 # --------------------------------------------------------------------------------------------
