@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.conversations import Conversations
 from bot.delivery import Deliverer
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.store import Store
@@ -36,6 +37,8 @@ class Core:
     deliverers: dict[str, Deliverer] = field(default_factory=dict)
     """One per running platform, keyed by platform name; adapters add theirs once connected
     and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
 
 
 @asynccontextmanager
@@ -46,7 +49,14 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
     script = load_script()
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
-        conversations = Conversations(store, script)
+        metrics = Metrics()
+        conversations = Conversations(store, script, metrics=metrics)
         # The scheduler goes here: stack.enter_async_context(Scheduler(store, ...)).
         logger.info("core ready (database %s)", settings.sqlite_path)
-        yield Core(settings=settings, store=store, conversations=conversations, script=script)
+        yield Core(
+            settings=settings,
+            store=store,
+            conversations=conversations,
+            script=script,
+            metrics=metrics,
+        )
