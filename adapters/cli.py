@@ -5,7 +5,8 @@ the terminal chat when none has; ``threshold chat`` always starts the terminal c
 the wiring is the same: build :class:`Settings`, configure logging, enter ``open_core(settings)``
 (and the health endpoint, for ``run``, when ``HEALTH_PORT`` is set) and hand the core to the
 adapters, until the input ends or SIGTERM/SIGINT stops it gracefully
-(:mod:`adapters.lifecycle`). ``threshold healthcheck`` asks a running bot's ``/healthz``
+(:mod:`adapters.lifecycle`). ``threshold doctor`` checks the configuration without starting
+anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot's ``/healthz``
 (:mod:`adapters.health`). Nothing is built at import time.
 """
 
@@ -78,6 +79,10 @@ NO_TOKENS_HINT = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``threshold`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        from adapters.doctor import doctor
+
+        return doctor()
     try:
         settings = load_settings()
         if args.command == "healthcheck":
@@ -119,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         "chat",
         help="chat in this terminal",
         description="Chat with Threshold in this terminal, on the configured database.",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the configuration without starting anything",
+        description="Check tokens, database, time zone data and encryption key; print what is "
+        "wrong in plain words and exit 1 if anything is. Changes nothing.",
     )
     commands.add_parser(
         "healthcheck",
