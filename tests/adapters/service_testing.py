@@ -88,9 +88,11 @@ class Service:
         self.stderr = ""
 
     @classmethod
-    async def start(cls, *args: str, env: dict[str, str], cwd: Path) -> Service:
+    async def start(
+        cls, *args: str, env: dict[str, str], cwd: Path, program: Path = SCRIPT
+    ) -> Service:
         process = await asyncio.create_subprocess_exec(
-            str(SCRIPT),
+            str(program),
             *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
