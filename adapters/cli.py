@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from adapters.console import run_console
 from adapters.health import healthcheck, serving_health
-from adapters.lifecycle import until_signalled
+from adapters.lifecycle import adapters_last, until_signalled
 from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
 from bot.logs import configure_logging
@@ -181,14 +181,18 @@ async def _serve(
         if not platforms:
             if hint:
                 print(hint, flush=True)
-            await run_console(core)
+            await adapters_last(core.before_stop, run_console(core))
             return 0
         logger.info("starting %s", ", ".join(p.name for p in platforms))
-        async with asyncio.TaskGroup() as group:
-            for platform in platforms:
-                assert platform.start is not None  # configured_platforms keeps only these
-                group.create_task(platform.start(core), name=platform.name)
+        await adapters_last(core.before_stop, _run_all(core, platforms))
     return 0
+
+
+async def _run_all(core: Core, platforms: Sequence[Platform]) -> None:
+    async with asyncio.TaskGroup() as group:
+        for platform in platforms:
+            assert platform.start is not None  # configured_platforms keeps only these
+            group.create_task(platform.start(core), name=platform.name)
 
 
 def _forget_closed_stdout() -> None:

@@ -9,8 +9,11 @@ is written to:
 * finish what is in flight: a turn already handed to the core runs to its end, its replies are
   sent, and only then does the adapter return (PTB waits for its update tasks; the terminal chat
   finishes the turn it is in);
+* before any adapter is cancelled, ``core.before_stop`` runs (:func:`adapters_last`): the
+  scheduler stops claiming and finishes the deliveries it has in flight while their platforms
+  are still connected;
 * the core closes after every adapter has returned: the store writes what is queued and closes
-  the database file (the scheduler, entered on the same stack, stops claiming first).
+  the database file.
 
 The process then exits 0. If that takes longer than :data:`GRACE` seconds, or a second signal
 comes, the work is cancelled again, which abandons what is still in flight (nothing half-written
@@ -24,10 +27,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
-__all__ = ["GRACE", "SIGNALS", "until_signalled"]
+__all__ = ["GRACE", "SIGNALS", "adapters_last", "until_signalled"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,27 @@ async def until_signalled(work: Coroutine[Any, Any, int], *, grace: float = GRAC
             return 0
         finally:
             stopper.close()
+
+
+async def adapters_last(
+    before_stop: Sequence[Callable[[], Awaitable[None]]], adapters: Coroutine[Any, Any, None]
+) -> None:
+    """Run ``adapters`` until they end. Cancelled (a signal), run ``before_stop`` first, in
+    order, while the adapters still serve; then cancel the adapters and wait for them."""
+    task = asyncio.ensure_future(adapters)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            for hook in before_stop:
+                try:
+                    await hook()
+                except Exception:  # one part failing to wind down must not keep the rest up
+                    logger.exception("a step before stopping failed; stopping anyway")
+        finally:
+            task.cancel()
+            await asyncio.wait([task])
+        raise
 
 
 @contextlib.contextmanager

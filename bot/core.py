@@ -10,7 +10,7 @@ after the store it reads from.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -39,6 +39,10 @@ class Core:
     and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
     metrics: Metrics = field(default_factory=Metrics)
     """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
+    before_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Run in order when the process is asked to stop, while every adapter still serves: the
+    scheduler registers one that stops claiming and waits for the deliveries it has in flight,
+    so none is cut off by its adapter stopping first."""
 
 
 @asynccontextmanager

@@ -11,10 +11,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from service_testing import STOP_WITHIN, Service, answer, clean_env, question
+from service_testing import SETTINGS, STOP_WITHIN, Service, answer, clean_env, question
 
+from adapters import cli
+from adapters.cli import Platform
 from adapters.console import GOODBYE, run_console
-from adapters.lifecycle import until_signalled
+from adapters.lifecycle import adapters_last, until_signalled
 from bot.conversations import Conversations
 from bot.core import Core
 from bot.settings import Settings
@@ -212,3 +214,78 @@ def assert_database_closed_cleanly(database: Path) -> None:
     """The last connection to close checkpoints the WAL into the file and removes it."""
     assert not Path(f"{database}-wal").exists() or Path(f"{database}-wal").stat().st_size == 0
     assert stored(database, "PRAGMA integrity_check") == [("ok",)]
+
+
+# --------------------------------------------------------------------------------------------
+# Parts of the core that wind down before the adapters (the scheduler's deliveries)
+
+
+async def test_before_stop_runs_while_the_adapters_still_serve() -> None:
+    order: list[str] = []
+    serving = asyncio.Event()
+
+    async def adapter() -> None:
+        serving.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            order.append("adapter stopped")
+
+    async def failing() -> None:
+        order.append("failing step")
+        raise RuntimeError("boom")
+
+    async def step() -> None:
+        await asyncio.sleep(0.01)
+        order.append("step ran")
+
+    task = asyncio.create_task(adapters_last([failing, step], adapter()))
+    await serving.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert order == ["failing step", "step ran", "adapter stopped"]
+
+
+async def test_adapters_that_end_by_themselves_run_no_stop_steps() -> None:
+    ran: list[str] = []
+
+    async def step() -> None:
+        ran.append("step")
+
+    async def adapter() -> None:
+        return None
+
+    await adapters_last([step], adapter())
+    assert ran == []
+
+
+def test_threshold_run_stops_the_cores_parts_before_its_platforms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def platform(core: Core) -> None:
+        async def deliveries_finished() -> None:
+            seen.append("connected" if "telegram" in core.deliverers else "gone")
+
+        core.before_stop.append(deliveries_finished)
+        core.deliverers["telegram"] = object()  # type: ignore[assignment]
+        os.kill(os.getpid(), signal.SIGTERM)
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            core.deliverers.pop("telegram")
+            seen.append("platform stopped")
+
+    monkeypatch.setattr(
+        cli, "PLATFORMS", (Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN", platform),)
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 't.db'}")
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:abc")
+
+    assert cli.main(["run"]) == 0
+    assert seen == ["connected", "platform stopped"]
