@@ -10,9 +10,11 @@
    and steps again, once;
 4. performs the read-only effects (history, export, mantra status) and returns every reply.
 
-Replies are released only after the save committed. If the database is unavailable nothing is
-applied and the person gets a short apology (``error.busy``). Different people run
-concurrently; a person's lock is dropped as soon as nobody waits on it.
+Replies are released only after the save committed. If the database is unavailable nothing
+is applied and the person gets a short apology (``error.busy``). Different people run
+concurrently; a person's lock is dropped as soon as nobody waits on it. Each turn is counted in
+:mod:`bot.metrics` (turns, failed turns, turn time, finished reflections and check-ins), by
+platform or kind only.
 """
 
 from __future__ import annotations
