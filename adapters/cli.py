@@ -3,7 +3,11 @@
 ``threshold run`` starts every platform that has a token in the environment (or ``.env``), and
 the terminal chat when none has; ``threshold chat`` always starts the terminal chat. Either way
 the wiring is the same: build :class:`Settings`, configure logging, enter ``open_core(settings)``
-and hand the core to the adapters. Nothing is built at import time.
+(and the health endpoint, for ``run``, when ``HEALTH_PORT`` is set) and hand the core to the
+adapters, until the input ends or SIGTERM/SIGINT stops it gracefully
+(:mod:`adapters.lifecycle`). ``threshold doctor`` checks the configuration without starting
+anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot's ``/healthz``
+(:mod:`adapters.health`). Nothing is built at import time.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from adapters.console import run_console
+from adapters.health import healthcheck, serving_health
+from adapters.lifecycle import adapters_last, until_signalled
 from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
 __all__ = ["PLATFORMS", "Platform", "main"]
@@ -31,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 Starter = Callable[[Core], Coroutine[Any, Any, None]]
 """Runs one platform's adapter over the core until it stops (or is cancelled)."""
-
-NOISY_LOGGERS = ("httpx", "httpcore", "aiosqlite", "apscheduler", "telegram", "discord")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,11 @@ class Platform:
     token_field: str
     env_var: str
     start: Starter | None = None
+
+    @property
+    def key(self) -> str:
+        """The name its adapter registers in ``core.deliverers`` (``telegram``)."""
+        return self.name.lower()
 
 
 async def _start_telegram(core: Core) -> None:
@@ -75,15 +85,24 @@ NO_TOKENS_HINT = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``threshold`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        from adapters.doctor import doctor
+
+        return doctor()
     try:
         settings = load_settings()
+        if args.command == "healthcheck":
+            status, line = healthcheck(settings)
+            print(line, file=sys.stdout if status == 0 else sys.stderr, flush=True)
+            return status
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
         hint = NO_TOKENS_HINT if args.command == "run" and not platforms else None
-        return asyncio.run(_serve(settings, platforms, hint=hint))
+        serve = _serve(settings, platforms, hint=hint, health=args.command == "run")
+        return asyncio.run(until_signalled(serve))
     except ThresholdError as exc:
         return _fail(str(exc))
-    except KeyboardInterrupt:  # Ctrl-C: every adapter has wound down and said goodbye
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
         logger.info("stopped from the keyboard")
         return 0
     except BaseExceptionGroup as group:
@@ -111,6 +130,18 @@ def _parser() -> argparse.ArgumentParser:
         "chat",
         help="chat in this terminal",
         description="Chat with Threshold in this terminal, on the configured database.",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the configuration without starting anything",
+        description="Check tokens, database, time zone data and encryption key; print what is "
+        "wrong in plain words and exit 1 if anything is. Changes nothing.",
+    )
+    commands.add_parser(
+        "healthcheck",
+        help="ask the running bot's /healthz (exit 0 when healthy)",
+        description="Ask the health endpoint of the bot running on this machine (HEALTH_PORT); "
+        "exit 0 when it answers healthy, 1 otherwise. The container's HEALTHCHECK runs this.",
     )
     return parser
 
@@ -144,28 +175,30 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level_number
     if console and "log_level" not in settings.model_fields_set:
         level = logging.WARNING  # the terminal chat shares the screen with the log: keep it quiet
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+    configure_logging(settings, level=level)
 
 
-async def _serve(settings: Settings, platforms: Sequence[Platform], *, hint: str | None) -> int:
-    async with open_core(settings) as core:
+async def _serve(
+    settings: Settings, platforms: Sequence[Platform], *, hint: str | None, health: bool
+) -> int:
+    async with open_core(settings) as core, contextlib.AsyncExitStack() as stack:
+        if health:
+            await stack.enter_async_context(serving_health(core, [p.key for p in platforms]))
         if not platforms:
             if hint:
                 print(hint, flush=True)
-            await run_console(core)
+            await adapters_last(core.before_stop, run_console(core))
             return 0
         logger.info("starting %s", ", ".join(p.name for p in platforms))
-        async with asyncio.TaskGroup() as group:
-            for platform in platforms:
-                assert platform.start is not None  # configured_platforms keeps only these
-                group.create_task(platform.start(core), name=platform.name)
+        await adapters_last(core.before_stop, _run_all(core, platforms))
     return 0
+
+
+async def _run_all(core: Core, platforms: Sequence[Platform]) -> None:
+    async with asyncio.TaskGroup() as group:
+        for platform in platforms:
+            assert platform.start is not None  # configured_platforms keeps only these
+            group.create_task(platform.start(core), name=platform.name)
 
 
 def _forget_closed_stdout() -> None:

@@ -10,9 +10,11 @@
    and steps again, once;
 4. performs the read-only effects (history, export, mantra status) and returns every reply.
 
-Replies are released only after the save committed. If the database is unavailable nothing is
-applied and the person gets a short apology (``error.busy``). Different people run
-concurrently; a person's lock is dropped as soon as nobody waits on it.
+Replies are released only after the save committed. If the database is unavailable nothing
+is applied and the person gets a short apology (``error.busy``). Different people run
+concurrently; a person's lock is dropped as soon as nobody waits on it. Each turn is counted in
+:mod:`bot.metrics` (turns, failed turns, turn time, finished reflections and check-ins), by
+platform or kind only.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from datetime import UTC, date, datetime
 import dialogs
 from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
+from bot.metrics import Metrics
 from bot.recurrence import zone
 from bot.store import Address, RecordSummary, Store, UserKey, to_db_time
 from dialogs.model import (
     Attachment,
     Event,
     ExportData,
+    Finish,
     Reply,
     SetMantras,
     ShowHistory,
@@ -70,6 +74,7 @@ class Conversations:
         *,
         clock: Callable[[], datetime] = _utc_now,
         history_page_size: int = HISTORY_PAGE_SIZE,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._script = script
@@ -77,6 +82,7 @@ class Conversations:
         self._page_size = history_page_size
         self._kinds = answer_kinds(script)
         self._slots: dict[UserKey, _Slot] = {}
+        self._metrics = metrics or Metrics()
 
     @property
     def active(self) -> int:
@@ -102,17 +108,24 @@ class Conversations:
 
     async def _turn(self, key: UserKey, event: Event, address: Address | None) -> list[Reply]:
         started = time.perf_counter()
+        metrics = self._metrics
+        metrics.turns.labels(key.platform).inc()
         try:
             result, before = await self._step_and_save(key, event, address)
         except (StoreUnavailable, StaleWrite) as exc:
             logger.warning("turn of %s not applied (%s): %s", key, type(exc).__name__, exc)
+            metrics.turns_failed.labels(key.platform).inc()
             return [Reply(self._script.say("error.busy"))]
+        for effect in result.effects:
+            if isinstance(effect, Finish):
+                metrics.reflections_finished.labels(effect.kind).inc()
         try:
             shown = await self._read_effects(key, result, event.at)
         except StoreUnavailable as exc:
             logger.warning("turn of %s saved, but a read failed: %s", key, exc)
             shown = [Reply(self._script.say("error.generic"))]
         replies = _before_question(list(result.replies), shown)
+        metrics.turn_seconds.labels(key.platform).observe(time.perf_counter() - started)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "turn %s %s %s -> %s effects=%s %.2f ms",

@@ -10,12 +10,13 @@ after the store it reads from.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.conversations import Conversations
 from bot.delivery import Deliverer
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.store import Store
@@ -36,6 +37,12 @@ class Core:
     deliverers: dict[str, Deliverer] = field(default_factory=dict)
     """One per running platform, keyed by platform name; adapters add theirs once connected
     and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
+    before_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Run in order when the process is asked to stop, while every adapter still serves: the
+    scheduler registers one that stops claiming and waits for the deliveries it has in flight,
+    so none is cut off by its adapter stopping first."""
 
 
 @asynccontextmanager
@@ -46,7 +53,14 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
     script = load_script()
     async with AsyncExitStack() as stack:
         store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
-        conversations = Conversations(store, script)
+        metrics = Metrics()
+        conversations = Conversations(store, script, metrics=metrics)
         # The scheduler goes here: stack.enter_async_context(Scheduler(store, ...)).
         logger.info("core ready (database %s)", settings.sqlite_path)
-        yield Core(settings=settings, store=store, conversations=conversations, script=script)
+        yield Core(
+            settings=settings,
+            store=store,
+            conversations=conversations,
+            script=script,
+            metrics=metrics,
+        )

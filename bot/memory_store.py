@@ -92,6 +92,9 @@ class MemoryStore:
     async def close(self) -> None:
         self._closed = True
 
+    async def ping(self) -> None:
+        await self._tick()
+
     async def _tick(self) -> None:
         await asyncio.sleep(0)
         if self._closed:

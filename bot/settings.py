@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
     """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
     discord_gateway_url: str = "wss://gateway.discord.gg"
     """Discord's gateway (or a gateway proxy, or a stand-in in tests)."""
+    log_format: Literal["human", "json"] = "human"
+    """``json``: one JSON object per line (for a log collector); ``human``: one plain line."""
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/healthz`` and ``/metrics`` on this port while ``threshold run`` runs."""
+    health_host: str = "127.0.0.1"
+    """The address the health endpoint listens on (``0.0.0.0`` to be reachable from outside)."""
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +84,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

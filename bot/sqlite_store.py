@@ -362,6 +362,13 @@ class SqliteStore:
 
         return await self._run(read)
 
+    async def ping(self) -> None:
+        """Read the schema version on the store's own thread: the file answers, and the writer
+        that saves every turn is still running."""
+        if self._writer is None or self._writer.done():
+            raise StoreUnavailable(f"The database at {self.path} is not taking writes.")
+        await self._run(_schema_version)
+
     @property
     def cached(self) -> int:
         """How many conversations the write-through cache holds."""
@@ -408,3 +415,8 @@ class SqliteStore:
         cached = self._cache.get(key)
         if cached is not None:
             cached.address = None  # the next turn with an address clears the mark
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
