@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
     discord_gateway_url: str = "wss://gateway.discord.gg"
     """Discord's gateway (or a gateway proxy, or a stand-in in tests)."""
+    encryption_key: SecretStr | None = None
+    """Seals what people write (answers, notes, names, the dialog state) with AES-256-GCM:
+    32 random bytes in base64, from ``threshold new-key``. Unset: stored as plain text."""
+    new_encryption_key: SecretStr | None = None
+    """Read only by ``threshold rotate-key``: the key to re-encrypt everything under."""
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +75,8 @@ class Settings(BaseSettings):
         "discord_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "encryption_key",
+        "new_encryption_key",
         mode="before",
     )
     @classmethod
