@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot.conversations import Conversations
 from bot.crypto import cipher_for
 from bot.delivery import Deliverer
+from bot.safety_resources import script_for
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.store import Store
@@ -44,8 +45,9 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
     """Open the store (creating its folder, applying migrations and checking the encryption
     key), build the service, and close everything on exit. Raises
     :class:`~bot.errors.StoreUnavailable` with a plain sentence if the database cannot be
-    opened, and :class:`~bot.errors.ConfigError` for a wrong or missing ``ENCRYPTION_KEY``."""
-    script = load_script()
+    opened, and :class:`~bot.errors.ConfigError` for a wrong or missing ``ENCRYPTION_KEY`` or
+    an unreadable ``SAFETY_RESOURCES_FILE``."""
+    script = script_for(load_script(), settings.safety_resources_file)
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = cipher_for(key)
     async with AsyncExitStack() as stack:

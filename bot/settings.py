@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     32 random bytes in base64, from ``threshold new-key``. Unset: stored as plain text."""
     new_encryption_key: SecretStr | None = None
     """Read only by ``threshold rotate-key``: the key to re-encrypt everything under."""
+    safety_resources_file: Path | None = None
+    """A UTF-8 text file with the help resources shown when words suggest self-harm, suicide
+    or abuse (local helplines, say). Unset: international helpline directories."""
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +80,7 @@ class Settings(BaseSettings):
         "telegram_webhook_secret",
         "encryption_key",
         "new_encryption_key",
+        "safety_resources_file",
         mode="before",
     )
     @classmethod
