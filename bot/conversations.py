@@ -194,7 +194,11 @@ class Conversations:
         chosen = state.mantras.get("tz")
         dates = say("chart.dates", tz=tz.key) if chosen else say("chart.dates_utc")
         labels = Labels(say("chart.reciprocity"), say("chart.feeling"), say("chart.scale"), dates)
-        png = await self._charts.render(series, tz, labels)
+        try:
+            png = await self._charts.render(series, tz, labels)
+        except Exception:  # a chart is a bonus: the listing above still goes out
+            logger.exception("history chart of %s could not be drawn", key)
+            return None
         return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
 
     def _history_line(self, item: RecordSummary, state: State, tz: str) -> str:

@@ -156,3 +156,15 @@ def test_three_panels_stack_into_a_taller_image() -> None:
     one = Series("A", (Point(datetime(2025, 3, 1, tzinfo=UTC), 1, 2),) * 2)
     width, height = png_size(render_png([one] * 3, ZoneInfo("UTC"), LABELS))
     assert (width, height) == (1200, 1900)
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_listing(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(series: list[Series], tz: ZoneInfo, labels: Labels) -> bytes:
+        raise RuntimeError("no fonts")
+
+    await reflect_then_check_in(chat)
+    monkeypatch.setattr(charts, "render_png", broken)
+    replies = await chat.command("history")
+    assert len(replies) == 1 and "page 1 of 1" in replies[0].text
