@@ -8,6 +8,10 @@ adapters, until the input ends or SIGTERM/SIGINT stops it gracefully
 (:mod:`adapters.lifecycle`). ``threshold doctor`` checks the configuration without starting
 anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot's ``/healthz``
 (:mod:`adapters.health`). Nothing is built at import time.
+
+Two more commands look after encryption at rest: ``threshold new-key`` prints a fresh key, and
+``threshold rotate-key`` re-encrypts the database under ``NEW_ENCRYPTION_KEY`` (or, with
+``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pydantic import SecretStr
 from adapters.console import run_console
 from adapters.health import healthcheck, serving_health
 from adapters.lifecycle import adapters_last, until_signalled
+from bot import crypto
 from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
 from bot.logs import configure_logging
@@ -89,12 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.doctor import doctor
 
         return doctor()
+    if args.command == "new-key":
+        print(crypto.new_key(), flush=True)
+        return 0
     try:
         settings = load_settings()
         if args.command == "healthcheck":
             status, line = healthcheck(settings)
             print(line, file=sys.stdout if status == 0 else sys.stderr, flush=True)
             return status
+        if args.command == "rotate-key":
+            return rotate_key(settings, decrypt=args.decrypt)
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
         hint = NO_TOKENS_HINT if args.command == "run" and not platforms else None
@@ -143,7 +153,62 @@ def _parser() -> argparse.ArgumentParser:
         description="Ask the health endpoint of the bot running on this machine (HEALTH_PORT); "
         "exit 0 when it answers healthy, 1 otherwise. The container's HEALTHCHECK runs this.",
     )
+    commands.add_parser(
+        "new-key",
+        help="print a new random key for ENCRYPTION_KEY",
+        description="Print a new random encryption key (32 bytes, base64). Keep a copy: "
+        "data encrypted under a lost key cannot be read.",
+    )
+    rotate = commands.add_parser(
+        "rotate-key",
+        help="re-encrypt the database under NEW_ENCRYPTION_KEY",
+        description="Re-encrypt everything in the database, in one transaction, from "
+        "ENCRYPTION_KEY (unset if the data is not encrypted yet) to NEW_ENCRYPTION_KEY. "
+        "Stop Threshold first; afterwards put the new key in ENCRYPTION_KEY.",
+    )
+    rotate.add_argument(
+        "--decrypt",
+        action="store_true",
+        help="store everything unencrypted again instead (NEW_ENCRYPTION_KEY must be unset)",
+    )
     return parser
+
+
+def rotate_key(settings: Settings, *, decrypt: bool) -> int:
+    """``threshold rotate-key``: one line on stdout saying what was done and what to do next."""
+    old = _secret(settings.encryption_key)
+    new = _secret(settings.new_encryption_key)
+    if decrypt and new:
+        raise ConfigError("--decrypt stores the data unencrypted: unset NEW_ENCRYPTION_KEY.")
+    if not decrypt and not new:
+        raise ConfigError(
+            "Set NEW_ENCRYPTION_KEY to the key to re-encrypt under (`threshold new-key` makes "
+            "one), or pass --decrypt to store the data unencrypted."
+        )
+    if old and new and old.strip() == new.strip():
+        raise ConfigError("NEW_ENCRYPTION_KEY is the same as ENCRYPTION_KEY; nothing to do.")
+    old_cipher = crypto.cipher_for(old, "ENCRYPTION_KEY")
+    new_cipher = crypto.cipher_for(new, "NEW_ENCRYPTION_KEY")
+    count = crypto.rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+    if decrypt:
+        print(
+            f"Decrypted {count} stored values in {settings.sqlite_path}. "
+            "Now remove ENCRYPTION_KEY before starting Threshold.",
+            flush=True,
+        )
+    else:
+        print(
+            f"Re-encrypted {count} stored values in {settings.sqlite_path} under the new key. "
+            "Now set ENCRYPTION_KEY to the new key and remove NEW_ENCRYPTION_KEY before "
+            "starting Threshold.",
+            flush=True,
+        )
+    return 0
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
 
 
 def configured_platforms(settings: Settings) -> list[Platform]:

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from dotenv import dotenv_values
 from pydantic import SecretStr
 
 from adapters.cli import PLATFORMS
+from bot import crypto
 from bot.errors import ConfigError, MigrationError
 from bot.migrate import shipped
 from bot.settings import Settings, load_settings
@@ -51,7 +51,6 @@ __all__ = [
     "check_time_zones",
     "discord_token_problem",
     "doctor",
-    "encryption_key_problem",
     "telegram_token_problem",
 ]
 
@@ -310,46 +309,24 @@ def _zone_loads(name: str) -> bool:
     return True
 
 
-def encryption_key_problem(key: str) -> str | None:
-    """What is wrong with an encryption key's shape, or ``None``: 32 bytes in URL-safe base64
-    (44 characters, ``=`` padding optional). Generate one with
-    ``python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"``.
-    """
-    try:
-        raw = base64.b64decode(key + "=" * (-len(key) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
-        return "is not URL-safe base64"
-    if len(raw) != 32:
-        return f"decodes to {len(raw)} bytes; it must be 32"
-    return None
-
-
 def check_encryption(settings: Settings) -> list[Finding]:
-    """``ENCRYPTION_KEY``: absent (answers stored as typed), or well formed and used."""
+    """``ENCRYPTION_KEY``: absent (answers stored as typed), or a well-formed key; whether it is
+    the key the database was sealed with is checked when ``threshold run`` opens it."""
     topic = "encryption"
-    if "encryption_key" in type(settings).model_fields:
-        key = _secret(getattr(settings, "encryption_key", None))
-        if key is None:
-            return [
-                note(
-                    topic,
-                    "ENCRYPTION_KEY is not set: free-text answers are stored as "
-                    "typed (the database file is as private as its folder).",
-                )
-            ]
-        wrong = encryption_key_problem(key)
-        if wrong:
-            return [problem(topic, f"ENCRYPTION_KEY {wrong}.")]
-        return [ok(topic, "ENCRYPTION_KEY is well formed; free-text answers are encrypted.")]
-    if os.environ.get("ENCRYPTION_KEY") or dotenv_values(".env").get("ENCRYPTION_KEY"):
+    key = _secret(settings.encryption_key)
+    if key is None:
         return [
-            problem(
+            note(
                 topic,
-                "ENCRYPTION_KEY is set, but this build cannot encrypt yet: "
-                "answers would be stored as typed. Remove it or upgrade.",
+                "ENCRYPTION_KEY is not set: free-text answers are stored as typed "
+                "(the database file is as private as its folder).",
             )
         ]
-    return [note(topic, "This build stores free-text answers as typed (no encryption at rest).")]
+    try:
+        crypto.parse_key(key)
+    except ConfigError as exc:
+        return [problem(topic, str(exc))]
+    return [ok(topic, "ENCRYPTION_KEY is well formed; free-text answers are encrypted.")]
 
 
 def check_health_endpoint(settings: Settings) -> list[Finding]:

@@ -14,7 +14,7 @@ import sys
 
 from bench.table import Row, render
 
-BENCHES = ("turns",)
+BENCHES = ("turns", "privacy")
 
 
 async def main(names: list[str]) -> int:

@@ -26,8 +26,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import dialogs
+from bot.charts import CHART_RECORDS, Charts, Labels, chart_series
 from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
@@ -51,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "threshold.export/1"
 EXPORT_FILENAME = "threshold-export.json"
+CHART_FILENAME = "threshold-history.png"
 HISTORY_PAGE_SIZE = 5
 
 
@@ -83,6 +86,7 @@ class Conversations:
         self._kinds = answer_kinds(script)
         self._slots: dict[UserKey, _Slot] = {}
         self._metrics = metrics or Metrics()
+        self._charts = Charts()
 
     @property
     def active(self) -> int:
@@ -183,7 +187,32 @@ class Conversations:
         lines.extend(self._history_line(item, state, tz.key) for item in found.items)
         if found.page + 1 < found.pages:
             lines.append(say("history.more", next=str(found.page + 2)))
-        return [Reply("\n".join(lines))]
+        elif found.page > 0:
+            lines.append(say("history.first"))
+        replies = [Reply("\n".join(lines))]
+        if found.page == 0:  # the chart comes with the first page only
+            chart = await self._chart(key, state, tz)
+            if chart is not None:
+                replies.append(chart)
+        return replies
+
+    async def _chart(self, key: UserKey, state: State, tz: ZoneInfo) -> Reply | None:
+        """Reciprocity and feeling over time, for relationships with two or more points."""
+        say = self._script.say
+        everything = await self._store.history(key, page=0, per_page=CHART_RECORDS)
+        names = {str(p.get("id")): str(p.get("name") or "") for p in state.people}
+        series = chart_series(everything.items, names, say("someone"))
+        if not series:
+            return None
+        chosen = state.mantras.get("tz")
+        dates = say("chart.dates", tz=tz.key) if chosen else say("chart.dates_utc")
+        labels = Labels(say("chart.reciprocity"), say("chart.feeling"), say("chart.scale"), dates)
+        try:
+            png = await self._charts.render(series, tz, labels)
+        except Exception:  # a chart is a bonus: the listing above still goes out
+            logger.exception("history chart of %s could not be drawn", key)
+            return None
+        return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
 
     def _history_line(self, item: RecordSummary, state: State, tz: str) -> str:
         say = self._script.say

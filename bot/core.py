@@ -15,8 +15,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 from bot.conversations import Conversations
+from bot.crypto import cipher_for
 from bot.delivery import Deliverer
 from bot.metrics import Metrics
+from bot.safety_resources import script_for
 from bot.settings import Settings
 from bot.sqlite_store import SqliteStore
 from bot.store import Store
@@ -47,16 +49,24 @@ class Core:
 
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """Open the store (creating its folder and applying migrations), build the service, and
-    close everything on exit. Raises :class:`~bot.errors.StoreUnavailable` with a plain
-    sentence if the database cannot be opened."""
-    script = load_script()
+    """Open the store (creating its folder, applying migrations and checking the encryption
+    key), build the service, and close everything on exit. Raises
+    :class:`~bot.errors.StoreUnavailable` with a plain sentence if the database cannot be
+    opened, and :class:`~bot.errors.ConfigError` for a wrong or missing ``ENCRYPTION_KEY`` or
+    an unreadable ``SAFETY_RESOURCES_FILE``."""
+    script = script_for(load_script(), settings.safety_resources_file)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    cipher = cipher_for(key)
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
+        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path, cipher=cipher))
         metrics = Metrics()
         conversations = Conversations(store, script, metrics=metrics)
         # The scheduler goes here: stack.enter_async_context(Scheduler(store, ...)).
-        logger.info("core ready (database %s)", settings.sqlite_path)
+        logger.info(
+            "core ready (database %s, %s)",
+            settings.sqlite_path,
+            "encrypted at rest" if cipher.enabled else "not encrypted",
+        )
         yield Core(
             settings=settings,
             store=store,

@@ -274,6 +274,7 @@ class MemoryStore:
             "mantras": None,
             "due": [],
             "delivery_log": [],
+            "tables": {},
         }
         user_id = self._user_id(key)
         user = None if user_id is None else self._users.get(user_id)

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     """Serve ``/healthz`` and ``/metrics`` on this port while ``threshold run`` runs."""
     health_host: str = "127.0.0.1"
     """The address the health endpoint listens on (``0.0.0.0`` to be reachable from outside)."""
+    encryption_key: SecretStr | None = None
+    """Seals what people write (answers, notes, names, the dialog state) with AES-256-GCM:
+    32 random bytes in base64, from ``threshold new-key``. Unset: stored as plain text."""
+    new_encryption_key: SecretStr | None = None
+    """Read only by ``threshold rotate-key``: the key to re-encrypt everything under."""
+    safety_resources_file: Path | None = None
+    """A UTF-8 text file with the help resources shown when words suggest self-harm, suicide
+    or abuse (local helplines, say). Unset: international helpline directories."""
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +85,9 @@ class Settings(BaseSettings):
         "discord_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "encryption_key",
+        "new_encryption_key",
+        "safety_resources_file",
         mode="before",
     )
     @classmethod

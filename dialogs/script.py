@@ -37,6 +37,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from dialogs.safety import SafetyRules, SafetyRulesError, rules_from
+
 QUESTION_TYPES = frozenset(
     {"text", "choice", "multi", "rating", "days", "time", "timezone", "person"}
 )
@@ -120,6 +122,8 @@ class Script:
     mantras: tuple[str, ...]
     time_zones: frozenset[str]
     tz_aliases: Mapping[str, str] = field(default_factory=dict)
+    safety: SafetyRules = field(default_factory=SafetyRules)
+    """Phrases that suggest self-harm, suicide or abuse (``content/safety.toml``)."""
 
     def say(self, key: str, **fields: object) -> str:
         """The message ``key`` with its ``{fields}`` filled in (a missing field reads as empty)."""
@@ -211,6 +215,7 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
     menu: tuple[Option, ...] = ()
     mantras: tuple[str, ...] = ()
     tz_aliases: dict[str, str] = {}
+    safety = SafetyRules()
     for name, doc in sorted(documents.items()):
         if "flow" in doc:
             raw_flow = doc["flow"]
@@ -231,6 +236,11 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
         if "lines" in doc:
             mantras = tuple(str(line) for line in doc["lines"])
         tz_aliases.update({k.casefold(): v for k, v in doc.get("tz_aliases", {}).items()})
+        if "safety" in doc:
+            try:
+                safety = rules_from(doc["safety"], name)
+            except SafetyRulesError as exc:
+                raise ScriptError(str(exc)) from exc
     script = Script(
         flows=flows,
         nodes=nodes,
@@ -239,6 +249,7 @@ def build_script(documents: Mapping[str, Mapping[str, Any]], time_zones: Iterabl
         mantras=mantras,
         time_zones=frozenset(time_zones),
         tz_aliases=tz_aliases,
+        safety=safety,
     )
     validate(script)
     return script

@@ -12,6 +12,7 @@ import pytest
 from bot_testing import START
 
 from bot.errors import MigrationError, StaleWrite, StoreError, StoreUnavailable
+from bot.migrate import shipped
 from bot.sqlite_store import SqliteStore
 from bot.store import FinishedRecord, TurnWrite, UserKey
 from dialogs.model import State
@@ -34,7 +35,7 @@ async def test_migrations_are_applied_once_and_recorded(db_path: Path) -> None:
     async with SqliteStore(db_path):
         pass
     recorded = rows(db_path, "SELECT version, name FROM schema_migrations")
-    assert recorded == [(1, "init")]
+    assert recorded == [(m.version, m.name) for m in shipped()]
     tables = {r[0] for r in rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {
         "users",

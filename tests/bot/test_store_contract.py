@@ -257,6 +257,7 @@ async def test_forget_deletes_everything_about_the_person_only(store: Store) -> 
         "mantras": None,
         "due": [],
         "delivery_log": [],
+        "tables": {},
     }
     assert [i.user for i in await store.claim_due(START, 10)] == [BOB]
     assert len((await store.history(BOB)).items) == 1
