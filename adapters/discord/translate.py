@@ -32,6 +32,7 @@ from typing import Any
 import discord
 
 from adapters.discord.views import answer_view
+from adapters.text import split_text as text_pieces
 from bot.store import Address, UserKey
 from dialogs.model import Command, Event, Pick, Reply, Text, Unsupported
 
@@ -335,21 +336,8 @@ def answered_text(question: str, label: str) -> str:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` characters, at the last paragraph break,
-    else line break, else space that fits; a word longer than a whole message is cut."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        head = rest[:limit]
-        for separator in ("\n\n", "\n", " "):
-            at = head.rfind(separator)
-            if at > 0:
-                head = head[:at]
-                break
-        pieces.append(head.rstrip())
-        rest = rest[len(head) :].lstrip()
-    pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
+    """Cut ``text`` into pieces of at most ``limit`` characters (see :mod:`adapters.text`)."""
+    return text_pieces(text, limit)
 
 
 def is_unreachable(exc: discord.HTTPException) -> bool:

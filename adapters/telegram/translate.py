@@ -29,6 +29,8 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from adapters.text import cut, measure, utf16_units
+from adapters.text import split_text as text_pieces
 from dialogs.model import Button, Command, Event, Pick, Reply, Text, Unsupported
 
 __all__ = [
@@ -253,33 +255,15 @@ def answered_text(question: str, label: str) -> str:
 
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: characters outside the BMP (most emoji) count twice."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return measure(text, utf16_units)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` UTF-16 code units, at the last paragraph
-    break, else line break, else space that fits; a word longer than a whole message is cut."""
-    pieces: list[str] = []
-    rest = text
-    while utf16_len(rest) > limit:
-        head = _cut(rest, limit)
-        for separator in ("\n\n", "\n", " "):
-            at = head.rfind(separator)
-            if at > 0:
-                head = head[:at]
-                break
-        pieces.append(head.rstrip())
-        rest = rest[len(head) :].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
+    """Cut ``text`` into pieces of at most ``limit`` UTF-16 code units (see
+    :mod:`adapters.text`)."""
+    return text_pieces(text, limit, utf16_units)
 
 
 def _cut(text: str, limit: int) -> str:
     """The longest prefix of ``text`` within ``limit`` UTF-16 code units."""
-    used = 0
-    for index, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return text[:index]
-    return text
+    return cut(text, limit, utf16_units)
