@@ -3,7 +3,15 @@
 ``threshold run`` starts every platform that has a token in the environment (or ``.env``), and
 the terminal chat when none has; ``threshold chat`` always starts the terminal chat. Either way
 the wiring is the same: build :class:`Settings`, configure logging, enter ``open_core(settings)``
-and hand the core to the adapters. Nothing is built at import time.
+(and the health endpoint, for ``run``, when ``HEALTH_PORT`` is set) and hand the core to the
+adapters, until the input ends or SIGTERM/SIGINT stops it gracefully
+(:mod:`adapters.lifecycle`). ``threshold doctor`` checks the configuration without starting
+anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot's ``/healthz``
+(:mod:`adapters.health`). Nothing is built at import time.
+
+Two more commands look after encryption at rest: ``threshold new-key`` prints a fresh key, and
+``threshold rotate-key`` re-encrypts the database under ``NEW_ENCRYPTION_KEY`` (or, with
+``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``.
 """
 
 from __future__ import annotations
@@ -21,8 +29,12 @@ from typing import Any
 from pydantic import SecretStr
 
 from adapters.console import run_console
+from adapters.health import healthcheck, serving_health
+from adapters.lifecycle import adapters_last, until_signalled
+from bot import crypto
 from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
 __all__ = ["PLATFORMS", "Platform", "main"]
@@ -31,8 +43,6 @@ logger = logging.getLogger(__name__)
 
 Starter = Callable[[Core], Coroutine[Any, Any, None]]
 """Runs one platform's adapter over the core until it stops (or is cancelled)."""
-
-NOISY_LOGGERS = ("httpx", "httpcore", "aiosqlite", "apscheduler", "telegram", "discord")
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,11 @@ class Platform:
     env_var: str
     start: Starter | None = None
 
+    @property
+    def key(self) -> str:
+        """The name its adapter registers in ``core.deliverers`` (``telegram``)."""
+        return self.name.lower()
+
 
 async def _start_telegram(core: Core) -> None:
     from adapters.telegram import run_telegram  # only loaded when Telegram is configured
@@ -55,9 +70,15 @@ async def _start_telegram(core: Core) -> None:
     await run_telegram(core.settings, core)
 
 
+async def _start_discord(core: Core) -> None:
+    from adapters.discord import run_discord  # only loaded when Discord is configured
+
+    await run_discord(core.settings, core)
+
+
 PLATFORMS: tuple[Platform, ...] = (
     Platform("Telegram", "telegram_token", "TELEGRAM_TOKEN", start=_start_telegram),
-    Platform("Discord", "discord_token", "DISCORD_TOKEN"),
+    Platform("Discord", "discord_token", "DISCORD_TOKEN", start=_start_discord),
 )
 
 NO_TOKENS_HINT = (
@@ -69,15 +90,29 @@ NO_TOKENS_HINT = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``threshold`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        from adapters.doctor import doctor
+
+        return doctor()
+    if args.command == "new-key":
+        print(crypto.new_key(), flush=True)
+        return 0
     try:
         settings = load_settings()
+        if args.command == "healthcheck":
+            status, line = healthcheck(settings)
+            print(line, file=sys.stdout if status == 0 else sys.stderr, flush=True)
+            return status
+        if args.command == "rotate-key":
+            return rotate_key(settings, decrypt=args.decrypt)
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
         hint = NO_TOKENS_HINT if args.command == "run" and not platforms else None
-        return asyncio.run(_serve(settings, platforms, hint=hint))
+        serve = _serve(settings, platforms, hint=hint, health=args.command == "run")
+        return asyncio.run(until_signalled(serve))
     except ThresholdError as exc:
         return _fail(str(exc))
-    except KeyboardInterrupt:  # Ctrl-C: every adapter has wound down and said goodbye
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
         logger.info("stopped from the keyboard")
         return 0
     except BaseExceptionGroup as group:
@@ -106,7 +141,74 @@ def _parser() -> argparse.ArgumentParser:
         help="chat in this terminal",
         description="Chat with Threshold in this terminal, on the configured database.",
     )
+    commands.add_parser(
+        "doctor",
+        help="check the configuration without starting anything",
+        description="Check tokens, database, time zone data and encryption key; print what is "
+        "wrong in plain words and exit 1 if anything is. Changes nothing.",
+    )
+    commands.add_parser(
+        "healthcheck",
+        help="ask the running bot's /healthz (exit 0 when healthy)",
+        description="Ask the health endpoint of the bot running on this machine (HEALTH_PORT); "
+        "exit 0 when it answers healthy, 1 otherwise. The container's HEALTHCHECK runs this.",
+    )
+    commands.add_parser(
+        "new-key",
+        help="print a new random key for ENCRYPTION_KEY",
+        description="Print a new random encryption key (32 bytes, base64). Keep a copy: "
+        "data encrypted under a lost key cannot be read.",
+    )
+    rotate = commands.add_parser(
+        "rotate-key",
+        help="re-encrypt the database under NEW_ENCRYPTION_KEY",
+        description="Re-encrypt everything in the database, in one transaction, from "
+        "ENCRYPTION_KEY (unset if the data is not encrypted yet) to NEW_ENCRYPTION_KEY. "
+        "Stop Threshold first; afterwards put the new key in ENCRYPTION_KEY.",
+    )
+    rotate.add_argument(
+        "--decrypt",
+        action="store_true",
+        help="store everything unencrypted again instead (NEW_ENCRYPTION_KEY must be unset)",
+    )
     return parser
+
+
+def rotate_key(settings: Settings, *, decrypt: bool) -> int:
+    """``threshold rotate-key``: one line on stdout saying what was done and what to do next."""
+    old = _secret(settings.encryption_key)
+    new = _secret(settings.new_encryption_key)
+    if decrypt and new:
+        raise ConfigError("--decrypt stores the data unencrypted: unset NEW_ENCRYPTION_KEY.")
+    if not decrypt and not new:
+        raise ConfigError(
+            "Set NEW_ENCRYPTION_KEY to the key to re-encrypt under (`threshold new-key` makes "
+            "one), or pass --decrypt to store the data unencrypted."
+        )
+    if old and new and old.strip() == new.strip():
+        raise ConfigError("NEW_ENCRYPTION_KEY is the same as ENCRYPTION_KEY; nothing to do.")
+    old_cipher = crypto.cipher_for(old, "ENCRYPTION_KEY")
+    new_cipher = crypto.cipher_for(new, "NEW_ENCRYPTION_KEY")
+    count = crypto.rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+    if decrypt:
+        print(
+            f"Decrypted {count} stored values in {settings.sqlite_path}. "
+            "Now remove ENCRYPTION_KEY before starting Threshold.",
+            flush=True,
+        )
+    else:
+        print(
+            f"Re-encrypted {count} stored values in {settings.sqlite_path} under the new key. "
+            "Now set ENCRYPTION_KEY to the new key and remove NEW_ENCRYPTION_KEY before "
+            "starting Threshold.",
+            flush=True,
+        )
+    return 0
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
 
 
 def configured_platforms(settings: Settings) -> list[Platform]:
@@ -138,28 +240,30 @@ def _configure_logging(settings: Settings, *, console: bool) -> None:
     level = settings.log_level_number
     if console and "log_level" not in settings.model_fields_set:
         level = logging.WARNING  # the terminal chat shares the screen with the log: keep it quiet
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.WARNING, level))
+    configure_logging(settings, level=level)
 
 
-async def _serve(settings: Settings, platforms: Sequence[Platform], *, hint: str | None) -> int:
-    async with open_core(settings) as core:
+async def _serve(
+    settings: Settings, platforms: Sequence[Platform], *, hint: str | None, health: bool
+) -> int:
+    async with open_core(settings) as core, contextlib.AsyncExitStack() as stack:
+        if health:
+            await stack.enter_async_context(serving_health(core, [p.key for p in platforms]))
         if not platforms:
             if hint:
                 print(hint, flush=True)
-            await run_console(core)
+            await adapters_last(core.before_stop, run_console(core))
             return 0
         logger.info("starting %s", ", ".join(p.name for p in platforms))
-        async with asyncio.TaskGroup() as group:
-            for platform in platforms:
-                assert platform.start is not None  # configured_platforms keeps only these
-                group.create_task(platform.start(core), name=platform.name)
+        await adapters_last(core.before_stop, _run_all(core, platforms))
     return 0
+
+
+async def _run_all(core: Core, platforms: Sequence[Platform]) -> None:
+    async with asyncio.TaskGroup() as group:
+        for platform in platforms:
+            assert platform.start is not None  # configured_platforms keeps only these
+            group.create_task(platform.start(core), name=platform.name)
 
 
 def _forget_closed_stdout() -> None:

@@ -28,10 +28,10 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.delivery import DeliveryFailed
 from bot.store import Address, UserKey
@@ -277,7 +277,7 @@ async def run_console(
     core.deliverers[PLATFORM] = deliverer
     reader = _LineReader(stdin)
     try:
-        await turn(Command("start", clock()))
+        await _to_the_end(turn(Command("start", clock())))
         while True:
             if interactive:
                 stdout.write("> ")
@@ -285,7 +285,7 @@ async def run_console(
             event = to_event(await reader.readline(), shown, clock())
             if event is None:
                 break
-            await turn(event)
+            await _to_the_end(turn(event))
     except BrokenPipeError:  # nobody reads the output any more (`threshold chat | head`)
         logger.info("console output closed; the chat ends")
         return
@@ -294,6 +294,18 @@ async def run_console(
             del core.deliverers[PLATFORM]
         with contextlib.suppress(BrokenPipeError, ValueError):
             write("\n" + GOODBYE)
+
+
+async def _to_the_end(work: Coroutine[Any, Any, None]) -> None:
+    """Run one turn to its end even if the chat is cancelled meanwhile (SIGTERM, Ctrl-C): its
+    replies are printed, then the cancellation goes on. A second cancellation abandons it."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            await task
+        raise
 
 
 def _save(attachment: Attachment, directory: Path) -> Path | None:

@@ -14,7 +14,7 @@ import sys
 
 from bench.table import Row, render
 
-BENCHES = ("turns", "scheduler")
+BENCHES = ("turns", "privacy", "scheduler")
 
 
 async def main(names: list[str]) -> int:

@@ -10,9 +10,11 @@
    and steps again, once;
 4. performs the read-only effects (history, export, mantra status) and returns every reply.
 
-Replies are released only after the save committed. If the database is unavailable nothing is
-applied and the person gets a short apology (``error.busy``). Different people run
-concurrently; a person's lock is dropped as soon as nobody waits on it.
+Replies are released only after the save committed. If the database is unavailable nothing
+is applied and the person gets a short apology (``error.busy``). Different people run
+concurrently; a person's lock is dropped as soon as nobody waits on it. Each turn is counted in
+:mod:`bot.metrics` (turns, failed turns, turn time, finished reflections and check-ins), by
+platform or kind only.
 """
 
 from __future__ import annotations
@@ -24,16 +26,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import dialogs
+from bot.charts import CHART_RECORDS, Charts, Labels, chart_series
 from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
+from bot.metrics import Metrics
 from bot.recurrence import zone
 from bot.store import Address, RecordSummary, Store, UserKey, to_db_time
 from dialogs.model import (
     Attachment,
     Event,
     ExportData,
+    Finish,
     Reply,
     SetMantras,
     ShowHistory,
@@ -48,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "threshold.export/1"
 EXPORT_FILENAME = "threshold-export.json"
+CHART_FILENAME = "threshold-history.png"
 HISTORY_PAGE_SIZE = 5
 
 
@@ -71,6 +78,7 @@ class Conversations:
         *,
         clock: Callable[[], datetime] = _utc_now,
         history_page_size: int = HISTORY_PAGE_SIZE,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._script = script
@@ -78,6 +86,8 @@ class Conversations:
         self._page_size = history_page_size
         self._kinds = answer_kinds(script)
         self._slots: dict[UserKey, _Slot] = {}
+        self._metrics = metrics or Metrics()
+        self._charts = Charts()
 
     @property
     def active(self) -> int:
@@ -103,17 +113,24 @@ class Conversations:
 
     async def _turn(self, key: UserKey, event: Event, address: Address | None) -> list[Reply]:
         started = time.perf_counter()
+        metrics = self._metrics
+        metrics.turns.labels(key.platform).inc()
         try:
             result, before = await self._step_and_save(key, event, address)
         except (StoreUnavailable, StaleWrite) as exc:
             logger.warning("turn of %s not applied (%s): %s", key, type(exc).__name__, exc)
+            metrics.turns_failed.labels(key.platform).inc()
             return [Reply(self._script.say("error.busy"))]
+        for effect in result.effects:
+            if isinstance(effect, Finish):
+                metrics.reflections_finished.labels(effect.kind).inc()
         try:
             shown = await self._read_effects(key, result, event.at)
         except StoreUnavailable as exc:
             logger.warning("turn of %s saved, but a read failed: %s", key, exc)
             shown = [Reply(self._script.say("error.generic"))]
         replies = _before_question(list(result.replies), shown)
+        metrics.turn_seconds.labels(key.platform).observe(time.perf_counter() - started)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "turn %s %s %s -> %s effects=%s %.2f ms",
@@ -173,7 +190,32 @@ class Conversations:
         lines.extend(self._history_line(item, state, tz.key) for item in found.items)
         if found.page + 1 < found.pages:
             lines.append(say("history.more", next=str(found.page + 2)))
-        return [Reply("\n".join(lines))]
+        elif found.page > 0:
+            lines.append(say("history.first"))
+        replies = [Reply("\n".join(lines))]
+        if found.page == 0:  # the chart comes with the first page only
+            chart = await self._chart(key, state, tz)
+            if chart is not None:
+                replies.append(chart)
+        return replies
+
+    async def _chart(self, key: UserKey, state: State, tz: ZoneInfo) -> Reply | None:
+        """Reciprocity and feeling over time, for relationships with two or more points."""
+        say = self._script.say
+        everything = await self._store.history(key, page=0, per_page=CHART_RECORDS)
+        names = {str(p.get("id")): str(p.get("name") or "") for p in state.people}
+        series = chart_series(everything.items, names, say("someone"))
+        if not series:
+            return None
+        chosen = state.mantras.get("tz")
+        dates = say("chart.dates", tz=tz.key) if chosen else say("chart.dates_utc")
+        labels = Labels(say("chart.reciprocity"), say("chart.feeling"), say("chart.scale"), dates)
+        try:
+            png = await self._charts.render(series, tz, labels)
+        except Exception:  # a chart is a bonus: the listing above still goes out
+            logger.exception("history chart of %s could not be drawn", key)
+            return None
+        return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
 
     def _history_line(self, item: RecordSummary, state: State, tz: str) -> str:
         say = self._script.say

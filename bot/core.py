@@ -10,14 +10,17 @@ same stack, after the store it reads from, so it stops before the store closes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.conversations import Conversations
+from bot.crypto import cipher_for
 from bot.delivery import Deliverer
 from bot.fanout import Limit
+from bot.metrics import Metrics
+from bot.safety_resources import script_for
 from bot.schedule_store import Graces
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -41,26 +44,37 @@ class Core:
     deliverers: dict[str, Deliverer] = field(default_factory=dict)
     """One per running platform, keyed by platform name; adapters add theirs once connected
     and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
+    before_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Run in order when the process is asked to stop, while every adapter still serves: the
+    scheduler registers one that stops claiming and waits for the deliveries it has in flight,
+    so none is cut off by its adapter stopping first."""
 
 
 @asynccontextmanager
 async def open_core(
     settings: Settings, *, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[Core]:
-    """Open the store (creating its folder and applying migrations), build the service, start
-    the scheduler, and close everything on exit. Raises :class:`~bot.errors.StoreUnavailable`
-    with a plain sentence if the database cannot be opened. ``clock`` is the scheduler's (tests
-    move it; by default the real time)."""
+    """Open the store (creating its folder, applying migrations and checking the encryption
+    key), build the service, start the scheduler, and close everything on exit. Raises
+    :class:`~bot.errors.StoreUnavailable` with a plain sentence if the database cannot be
+    opened, and :class:`~bot.errors.ConfigError` for a wrong or missing ``ENCRYPTION_KEY`` or
+    an unreadable ``SAFETY_RESOURCES_FILE``. ``clock`` is the scheduler's (tests move it; by
+    default the real time)."""
     clock = clock or _utc_now
-    script = load_script()
+    script = script_for(load_script(), settings.safety_resources_file)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    cipher = cipher_for(key)
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path))
-        conversations = Conversations(store, script)
+        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path, cipher=cipher))
+        metrics = Metrics()
+        conversations = Conversations(store, script, metrics=metrics)
         deliverers: dict[str, Deliverer] = {}
         schedule = await stack.enter_async_context(
             SqliteSchedule(settings.sqlite_path, clock=clock)
         )
-        await stack.enter_async_context(
+        scheduler = await stack.enter_async_context(
             Scheduler(
                 store,
                 schedule,
@@ -76,13 +90,19 @@ async def open_core(
                 keep_log=timedelta(days=settings.delivery_log_days),
             )
         )
-        logger.info("core ready (database %s)", settings.sqlite_path)
+        logger.info(
+            "core ready (database %s, %s)",
+            settings.sqlite_path,
+            "encrypted at rest" if cipher.enabled else "not encrypted",
+        )
         yield Core(
             settings=settings,
             store=store,
             conversations=conversations,
             script=script,
             deliverers=deliverers,
+            metrics=metrics,
+            before_stop=[scheduler.stop],
         )
 
 

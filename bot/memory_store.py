@@ -93,6 +93,9 @@ class MemoryStore:
     async def close(self) -> None:
         self._closed = True
 
+    async def ping(self) -> None:
+        await self._tick()
+
     async def _tick(self) -> None:
         await asyncio.sleep(0)
         if self._closed:
@@ -283,6 +286,7 @@ class MemoryStore:
             "mantras": None,
             "due": [],
             "delivery_log": [],
+            "tables": {},
         }
         user_id = self._user_id(key)
         user = None if user_id is None else self._users.get(user_id)

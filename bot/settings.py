@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,20 @@ class Settings(BaseSettings):
     """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
     discord_gateway_url: str = "wss://gateway.discord.gg"
     """Discord's gateway (or a gateway proxy, or a stand-in in tests)."""
+    log_format: Literal["human", "json"] = "human"
+    """``json``: one JSON object per line (for a log collector); ``human``: one plain line."""
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/healthz`` and ``/metrics`` on this port while ``threshold run`` runs."""
+    health_host: str = "127.0.0.1"
+    """The address the health endpoint listens on (``0.0.0.0`` to be reachable from outside)."""
+    encryption_key: SecretStr | None = None
+    """Seals what people write (answers, notes, names, the dialog state) with AES-256-GCM:
+    32 random bytes in base64, from ``threshold new-key``. Unset: stored as plain text."""
+    new_encryption_key: SecretStr | None = None
+    """Read only by ``threshold rotate-key``: the key to re-encrypt everything under."""
+    safety_resources_file: Path | None = None
+    """A UTF-8 text file with the help resources shown when words suggest self-harm, suicide
+    or abuse (local helplines, say). Unset: international helpline directories."""
     scheduler_tick_seconds: float = Field(default=1.0, gt=0)
     """How often the scheduler looks for due mantras and reminders."""
     mantra_grace_seconds: float = Field(default=3600, ge=0)
@@ -86,6 +101,9 @@ class Settings(BaseSettings):
         "discord_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
+        "encryption_key",
+        "new_encryption_key",
+        "safety_resources_file",
         mode="before",
     )
     @classmethod
@@ -93,6 +111,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime
 
 from bot import schedule_sql
+from bot.crypto import PLAIN, Sealer
 from bot.errors import StaleWrite
 from bot.store import (
     Address,
@@ -61,7 +62,7 @@ def ensure_user(conn: sqlite3.Connection, key: UserKey, address: Address | None,
 
 
 def load_conversation(
-    conn: sqlite3.Connection, key: UserKey
+    conn: sqlite3.Connection, key: UserKey, cipher: Sealer = PLAIN
 ) -> tuple[int | None, str | None, int, Address | None]:
     """``(user id, state JSON, version, reachable address)``; ``(None, None, 0, None)`` for an
     unknown person. The address is ``None`` while the person is marked unreachable."""
@@ -74,7 +75,7 @@ def load_conversation(
     if row is None:
         return None, None, 0, None
     address = Address(row[3], row[4]) if row[3] is not None and not row[5] else None
-    return int(row[0]), row[1], int(row[2] or 0), address
+    return int(row[0]), cipher.open(row[1], "state"), int(row[2] or 0), address
 
 
 def apply_turn(
@@ -86,15 +87,17 @@ def apply_turn(
     now: str,
     *,
     address_known: bool = False,
+    cipher: Sealer = PLAIN,
 ) -> tuple[int, int | None]:
     """Write one turn; return ``(new version, user id)``. Raises :class:`StaleWrite` before
     writing anything if the stored version is not ``expected_version``. ``address_known``
-    says the stored address already is ``turn.address`` (and reachable): no need to write it."""
+    says the stored address already is ``turn.address`` (and reachable): no need to write it.
+    ``cipher`` seals the state and free-text answers (:mod:`bot.crypto`)."""
     if user_id is None:
         user_id = find_user(conn, key)
     if turn.forget:
         return _forget(conn, user_id, expected_version)
-    state = dumps(turn.state)
+    state = cipher.seal(dumps(turn.state), "state")
     if user_id is None or expected_version == 0:
         if expected_version != 0:
             raise StaleWrite(f"conversation of {key} is gone (expected version {expected_version})")
@@ -141,7 +144,14 @@ def apply_turn(
             "INSERT INTO answers (record_id, question, position, value_text, value_choice,"
             " value_int) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (record_id, a.question, a.position, a.value_text, a.value_choice, a.value_int)
+                (
+                    record_id,
+                    a.question,
+                    a.position,
+                    None if a.value_text is None else cipher.seal(a.value_text, "value_text"),
+                    a.value_choice,
+                    a.value_int,
+                )
                 for a in record.answers
             ],
         )
@@ -150,7 +160,7 @@ def apply_turn(
             "DELETE FROM due WHERE user_id = ? AND key = ? AND done_at IS NULL", (user_id, due_key)
         )
     for due in turn.schedule:
-        upsert_due(conn, user_id, key, due, turn.address, now)
+        upsert_due(conn, user_id, key, due, turn.address, now, cipher)
     if turn.mantras is not None:
         _set_mantras(conn, user_id, turn.mantras, now)
     if turn.snooze_until is not None:
@@ -196,6 +206,7 @@ def upsert_due(
     due: Due,
     address: Address | None,
     now: str,
+    cipher: Sealer = PLAIN,
 ) -> int:
     if address is None:
         row = conn.execute(
@@ -215,14 +226,16 @@ def upsert_due(
             due.kind,
             to_db_time(due.due_at),
             *_addr(address),
-            _json(dict(due.payload)),
+            cipher.seal(_json(dict(due.payload)), "payload"),
             now,
         ),
     )
     return int(cur.fetchone()[0])
 
 
-def claim_due(conn: sqlite3.Connection, now: str, stale_before: str, limit: int) -> list[DueItem]:
+def claim_due(
+    conn: sqlite3.Connection, now: str, stale_before: str, limit: int, cipher: Sealer = PLAIN
+) -> list[DueItem]:
     rows = conn.execute(
         "UPDATE due SET claimed_at = ? WHERE id IN ("
         "  SELECT id FROM due WHERE done_at IS NULL AND due_at_utc <= ?"
@@ -247,7 +260,7 @@ def claim_due(conn: sqlite3.Connection, now: str, stale_before: str, limit: int)
             kind=r[3],
             user=users[r[4]],
             address=Address(r[5], r[6]),
-            payload=json.loads(r[7]),
+            payload=json.loads(cipher.open(r[7], "payload") or "{}"),
         )
         for r in rows
     ]

@@ -14,6 +14,9 @@ How a turn is written (the performance targets are in issue 2 and ``bench/``):
   back alone and the others still commit. Each waiter is released only after the COMMIT: a
   reply never overtakes its data. Checkpoints (the only fsync in WAL with
   ``synchronous=NORMAL``) run in the background, off the write path (:mod:`bot.sqlite_checkpoint`).
+* With a key (``ENCRYPTION_KEY``) the state and every free-text answer are sealed with
+  AES-256-GCM on the database thread (:mod:`bot.crypto`, a few microseconds a turn); the key is
+  checked against the database when it opens, and each batch re-checks that nobody rotated it.
 * Loads come from a bounded LRU of ``(state, version)`` per person, written through after each
   commit, so a turn normally needs no read at all. Another process writing the same person is
   caught by ``expected_version`` (:class:`StaleWrite`), which also drops the cached entry.
@@ -34,9 +37,12 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
+from bot import crypto
 from bot import sqlite_ops as ops
 from bot import sqlite_reads as reads
+from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
+from bot.export import export_user
 from bot.migrate import migrate
 from bot.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer
 from bot.sqlite_support import Job, describe, transaction
@@ -111,8 +117,10 @@ class SqliteStore:
         busy_timeout: float = 5.0,
         checkpoint_every: float = 0.5,
         clock: Callable[[], datetime] = _utc_now,
+        cipher: Sealer = PLAIN,
     ) -> None:
         self.path = Path(path)
+        self._cipher = cipher
         self._checkpoint_every = checkpoint_every
         self._cache_size = cache_size
         self._busy_ms = int(busy_timeout * 1000)
@@ -171,8 +179,11 @@ class SqliteStore:
             logger.warning("journal mode is %s, not WAL, at %s", mode, self.path)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = FAST")  # deleted rows leave no copy in the pages
         conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")  # see sqlite_checkpoint
         migrate(conn)
+        if crypto.check_key(conn, self._cipher):  # a key on plain data: sealed just now
+            crypto.scrub(conn)
         conn.execute("BEGIN IMMEDIATE")  # can we write at all? fail now, not on the first turn
         conn.execute("ROLLBACK")
 
@@ -243,7 +254,7 @@ class SqliteStore:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached.saved
-        user_id, text, version, address = await self._run(ops.load_conversation, key)
+        user_id, text, version, address = await self._run(ops.load_conversation, key, self._cipher)
         saved = None if text is None else Saved(self._decode(key, text), version)
         self._remember(key, _Cached(user_id, saved, address))
         return saved
@@ -319,6 +330,7 @@ class SqliteStore:
         outcomes: list[_Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
+            crypto.ensure_same_key(conn, self._cipher)
             for p in batch:
                 # A plain turn of a known person is a single UPDATE: it needs no savepoint.
                 plain = p.user_id is not None and p.expected > 0 and _is_plain(p.turn)
@@ -328,7 +340,7 @@ class SqliteStore:
                 try:
                     outcome: _Outcome = ops.apply_turn(
                         conn, p.key, p.user_id, p.turn, p.expected, now,
-                        address_known=p.address_known,
+                        address_known=p.address_known, cipher=self._cipher,
                     )  # fmt: skip
                 except sqlite3.IntegrityError as exc:
                     outcome = StoreError(f"turn of {p.key} rejected by the schema: {exc}")
@@ -345,15 +357,19 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
             logger.warning("batch of %d turns not written: %s", len(batch), exc)
             return [self._unavailable(exc, "write to") for _ in batch]
+        except crypto.EncryptedDataUnreadable as exc:  # the key was rotated under us
+            conn.execute("ROLLBACK")
+            logger.error("batch of %d turns not written: %s", len(batch), exc)
+            return [exc for _ in batch]
         return outcomes
 
     # -- reads --------------------------------------------------------------------------------
 
     async def history(self, key: UserKey, *, page: int = 0, per_page: int = 5) -> HistoryPage:
-        return await self._run(reads.history, key, max(page, 0), per_page)
+        return await self._run(reads.history, key, max(page, 0), per_page, self._cipher)
 
     async def export(self, key: UserKey) -> dict[str, JSON]:
-        return await self._run(reads.export, key)
+        return await self._run(export_user, key, self._cipher)
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None:
         return await self._run(reads.mantras, key)
@@ -369,6 +385,13 @@ class SqliteStore:
 
         return await self._run(read)
 
+    async def ping(self) -> None:
+        """Read the schema version on the store's own thread: the file answers, and the writer
+        that saves every turn is still running."""
+        if self._writer is None or self._writer.done():
+            raise StoreUnavailable(f"The database at {self.path} is not taking writes.")
+        await self._run(_schema_version)
+
     @property
     def cached(self) -> int:
         """How many conversations the write-through cache holds."""
@@ -381,8 +404,9 @@ class SqliteStore:
 
         def write(conn: sqlite3.Connection) -> int:
             with transaction(conn):
+                crypto.ensure_same_key(conn, self._cipher)
                 user_id = ops.ensure_user(conn, user, address, now)
-                return ops.upsert_due(conn, user_id, user, due, address, now)
+                return ops.upsert_due(conn, user_id, user, due, address, now, self._cipher)
 
         return await self._run(write, doing="write to")
 
@@ -391,7 +415,7 @@ class SqliteStore:
 
         def claim(conn: sqlite3.Connection) -> list[DueItem]:
             with transaction(conn):
-                return ops.claim_due(conn, to_db_time(now), stale, limit)
+                return ops.claim_due(conn, to_db_time(now), stale, limit, self._cipher)
 
         return await self._run(claim, doing="write to")
 
@@ -415,3 +439,8 @@ class SqliteStore:
         cached = self._cache.get(key)
         if cached is not None:
             cached.address = None  # the next turn with an address clears the mark
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)

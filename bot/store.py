@@ -211,6 +211,11 @@ class Store(Protocol):
         """The person blocked the bot: remember it and switch their mantras off."""
         ...
 
+    async def ping(self) -> None:
+        """One cheap round trip to the data (for ``/healthz``); raises
+        :class:`~bot.errors.StoreUnavailable` when the store cannot answer or write."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from dialogs import answers, deliveries, prompts
+from dialogs import answers, care, deliveries, prompts
 from dialogs.mantras import next_mantra
 from dialogs.model import (
     JSON,
@@ -35,6 +35,7 @@ from dialogs.model import (
     Text,
 )
 from dialogs.prompts import DONE, NEW, SKIP, TZ_CANDIDATES
+from dialogs.safety import Concern, concern
 from dialogs.script import Node, Option, Script
 
 RESUME_AFTER = timedelta(hours=12)
@@ -94,6 +95,9 @@ def _current(state: State, script: Script) -> Node | None:
 
 
 def _reask(state: State, script: Script, out: _Out) -> None:
+    if care.pending(state) is not None:
+        out.replies.append(care.question(state, script))
+        return
     node = _current(state, script)
     if node is not None:
         out.replies.append(prompts.ask(state, node, script))
@@ -300,6 +304,8 @@ def _on_command(state: State, event: Command, script: Script, out: _Out) -> Stat
     name = answers.clean_text(event.name).lower()
     if state.data.get(SWITCH_KEY) and name not in FLOW_COMMANDS:
         state = replace(state, data={k: v for k, v in state.data.items() if k != SWITCH_KEY})
+    if care.pending(state) is not None:  # a command is a choice too: the question is left
+        state = care.without(state)
     if name == "start":
         arg = answers.clean_text(event.arg).lower()
         if arg in FLOW_COMMANDS - {"forget"}:
@@ -413,6 +419,8 @@ def _on_pick(state: State, data: str, script: Script, out: _Out) -> State:
         if option_id == "go_on" and node is not None:
             return _show(state, node, script, out)
         return _begin(_end(state), pending, script, out)
+    if node_id == care.SAFETY:
+        return _on_help_pick(state, option_id, ask, script, out)
     node = script.nodes.get(node_id)
     if node is None or node.type not in prompts.QUESTION_TYPES:
         return _forged(state, script, out)
@@ -547,16 +555,23 @@ def _on_text(state: State, raw: str, script: Script, out: _Out) -> State:
         if chosen is not None:
             return _on_pick(state, prompts.button_data(SWITCH, chosen.id, state.ask), script, out)
         state = replace(state, data={k: v for k, v in state.data.items() if k != SWITCH_KEY})
+    if care.pending(state) is not None:
+        return _help_text(state, raw, script, out)
     node = _current(state, script)
+    text = answers.clean_text(raw)
+    worry = concern(text, script.safety)  # words that suggest harm are answered first
     if state.flow is None or node is None:
+        if worry:
+            return _offer_help(state, worry, care.IDLE, script, out)
         if not state.intro_seen:
             return _begin(state, "reflect", script, out)
         return _menu(state, script, out)
     if state.last_at and out.at - datetime.fromisoformat(state.last_at) > RESUME_AFTER:
+        if worry:
+            return _offer_help(state, worry, node.id, script, out)
         out.say(script.say("welcome_back", flow=_flow_title(state, script)))
         _reask(state, script, out)
         return state
-    text = answers.clean_text(raw)
     if not text:
         out.say(script.say("empty_text"), "notice")
         _reask(state, script, out)
@@ -567,8 +582,14 @@ def _on_text(state: State, raw: str, script: Script, out: _Out) -> State:
         if len(text) > node.max_chars:
             out.say(script.say("too_long", limit=f"{node.max_chars:,}"), "notice")
             return state
+        if worry:  # keep the answer, then the calm message; "go on" goes where it would have
+            data = {**state.data, node.store or node.id: text}
+            state = replace(state, data=data, trail=(*state.trail, node.id))
+            return _offer_help(state, worry, node.next, script, out)
         return _answer(state, node, {node.store or node.id: text}, node.next, script, out)
     if node.type == "timezone":
+        if worry:
+            return _offer_help(state, worry, node.id, script, out)
         return _typed_zone(state, node, text, script, out)
     options = prompts.visible_options(state, node, script)
     option = _typed_value(node, text) if node.type in ("days", "time") else None
@@ -579,6 +600,8 @@ def _on_text(state: State, raw: str, script: Script, out: _Out) -> State:
         option = _typed_value(node, text)
     if option is not None:
         return _choose(state, node, option, script, out)
+    if worry:  # not an answer to this question: the calm message, then this question again
+        return _offer_help(state, worry, node.id, script, out)
     hint = {
         "multi": script.say("hint_multi"),
         "rating": script.say("hint_rating"),
@@ -588,6 +611,54 @@ def _on_text(state: State, raw: str, script: Script, out: _Out) -> State:
     out.say(hint, "notice")
     _reask(state, script, out)
     return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Words that suggest harm (dialogs/care.py, dialogs/safety.py)
+
+
+def _offer_help(state: State, worry: Concern, then: str, script: Script, out: _Out) -> State:
+    state, replies = care.offer(state, worry, then, script)
+    out.replies.extend(replies)
+    return state
+
+
+def _help_text(state: State, raw: str, script: Script, out: _Out) -> State:
+    text = answers.clean_text(raw)
+    chosen = answers.match_option(text, care.choices(script))
+    if chosen is not None:
+        return _on_help_pick(state, chosen.id, state.ask, script, out)
+    then = care.pending(state)
+    worry = concern(text, script.safety)
+    if worry and then is not None:
+        return _offer_help(care.without(state), worry, then, script, out)
+    out.say(script.say("safety_hint"), "notice")
+    _reask(state, script, out)
+    return state
+
+
+def _on_help_pick(state: State, option_id: str, ask: int, script: Script, out: _Out) -> State:
+    if option_id not in (care.GO_ON, care.STOP):
+        return _forged(state, script, out)
+    then = care.pending(state)
+    if then is None or ask != state.ask:
+        return _stale(state, script, out)
+    state = care.without(state)
+    label = next(o.label for o in care.choices(script) if o.id == option_id)
+    out.replies.append(Reply(text=label, kind="answer"))
+    if option_id == care.STOP:
+        if state.flow is None:
+            out.say(script.say("safety_stopped"))
+            return state
+        out.say(script.say("stopped", flow=_flow_title(state, script)))
+        return _end(state)
+    if then == care.IDLE or state.flow is None:
+        return (
+            _begin(state, "reflect", script, out)
+            if not state.intro_seen
+            else _menu(state, script, out)
+        )
+    return _goto(state, then, script, out)
 
 
 def _typed_value(node: Node, text: str) -> Option | None:

@@ -38,6 +38,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from dialogs.safety import SafetyRules, SafetyRulesError, rules_from
+
 QUESTION_TYPES = frozenset(
     {"text", "choice", "multi", "rating", "days", "time", "timezone", "person"}
 )
@@ -121,6 +123,8 @@ class Script:
     mantras: tuple[str, ...]
     time_zones: frozenset[str]
     tz_aliases: Mapping[str, str] = field(default_factory=dict)
+    safety: SafetyRules = field(default_factory=SafetyRules)
+    """Phrases that suggest self-harm, suicide or abuse (``content/safety.toml``)."""
     snooze_days: int = 7
     """How long the snooze button under a scheduled mantra pauses them (``[delivery]``)."""
     popular_zones: tuple[str, ...] = ()
@@ -223,6 +227,7 @@ def build_script(
     menu: tuple[Option, ...] = ()
     mantras: tuple[str, ...] = ()
     tz_aliases: dict[str, str] = {}
+    safety = SafetyRules()
     snooze_days = 7
     popular: tuple[str, ...] = ()
     for name, doc in sorted(documents.items()):
@@ -245,6 +250,11 @@ def build_script(
         if "lines" in doc:
             mantras = tuple(str(line) for line in doc["lines"])
         tz_aliases.update({k.casefold(): v for k, v in doc.get("tz_aliases", {}).items()})
+        if "safety" in doc:
+            try:
+                safety = rules_from(doc["safety"], name)
+            except SafetyRulesError as exc:
+                raise ScriptError(str(exc)) from exc
         if "delivery" in doc:
             snooze_days = doc["delivery"].get("snooze_days", snooze_days)
         if "popular_zones" in doc:
@@ -257,6 +267,7 @@ def build_script(
         mantras=mantras,
         time_zones=frozenset(time_zones),
         tz_aliases=tz_aliases,
+        safety=safety,
         snooze_days=snooze_days,
         popular_zones=popular,
         zone_rules=dict(zone_rules or {}),

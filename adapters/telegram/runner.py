@@ -288,6 +288,7 @@ class _Bridge:
         async with self._locks.hold(chat.id):
             address = Address(PLATFORM, str(chat.id))
             replies = await self._core.conversations.handle(key, event, address=address)
+            sending = time.perf_counter()
             try:
                 toast = await self._outbox.send(
                     chat.id, replies, pressed=_pressed(update.callback_query)
@@ -296,6 +297,9 @@ class _Bridge:
                 logger.info("telegram: %s cannot be messaged; marked unreachable", key)
                 await self._core.store.mark_unreachable(key)
                 return None
+            finally:
+                seconds = time.perf_counter() - sending
+                self._core.metrics.send_seconds.labels(PLATFORM).observe(seconds)
         logger.debug(
             "telegram: %s %s -> %d replies in %.1f ms",
             key,
@@ -306,7 +310,13 @@ class _Bridge:
         return toast
 
     async def _in_group(self, update: Update, chat_id: int, bot: Any) -> None:
-        kwargs = group_reply(update, bot.username)
+        script = self._core.script
+        kwargs = group_reply(
+            update,
+            bot.username,
+            text=script.say("private_only"),
+            button_label=script.say("private_button"),
+        )
         if kwargs is None:
             return
         try:

@@ -29,6 +29,8 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from adapters.text import cut, measure, utf16_units
+from adapters.text import split_text as text_pieces
 from dialogs.model import Button, Command, Event, Pick, Reply, Text, Unsupported
 
 __all__ = [
@@ -168,9 +170,16 @@ def blocked_the_bot(update: Update) -> bool:
     )
 
 
-def group_reply(update: Update, bot_username: str) -> dict[str, Any] | None:
+def group_reply(
+    update: Update,
+    bot_username: str,
+    *,
+    text: str = PRIVATE_ONLY,
+    button_label: str = PRIVATE_BUTTON,
+) -> dict[str, Any] | None:
     """What to say in a group or supergroup: for a command addressed to this bot, a pointer to
-    a private chat (a deep link that starts the same flow there); for anything else nothing."""
+    a private chat (a deep link that starts the same flow there); for anything else nothing.
+    The runner passes the wording from the content (``private_only``, ``private_button``)."""
     message = update.message
     if message is None or is_private(update) or not bot_username:
         return None
@@ -183,8 +192,8 @@ def group_reply(update: Update, bot_username: str) -> dict[str, Any] | None:
     link = f"https://t.me/{bot_username}"
     if name in DEEP_LINK_FLOWS:
         link += f"?start={name}"
-    button = InlineKeyboardButton(PRIVATE_BUTTON, url=link)
-    return {"text": PRIVATE_ONLY, "reply_markup": InlineKeyboardMarkup([[button]])}
+    button = InlineKeyboardButton(button_label, url=link)
+    return {"text": text, "reply_markup": InlineKeyboardMarkup([[button]])}
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,33 +255,15 @@ def answered_text(question: str, label: str) -> str:
 
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it: characters outside the BMP (most emoji) count twice."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return measure(text, utf16_units)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` UTF-16 code units, at the last paragraph
-    break, else line break, else space that fits; a word longer than a whole message is cut."""
-    pieces: list[str] = []
-    rest = text
-    while utf16_len(rest) > limit:
-        head = _cut(rest, limit)
-        for separator in ("\n\n", "\n", " "):
-            at = head.rfind(separator)
-            if at > 0:
-                head = head[:at]
-                break
-        pieces.append(head.rstrip())
-        rest = rest[len(head) :].lstrip()
-    if rest or not pieces:
-        pieces.append(rest)
-    return [piece for piece in pieces if piece] or [""]
+    """Cut ``text`` into pieces of at most ``limit`` UTF-16 code units (see
+    :mod:`adapters.text`)."""
+    return text_pieces(text, limit, utf16_units)
 
 
 def _cut(text: str, limit: int) -> str:
     """The longest prefix of ``text`` within ``limit`` UTF-16 code units."""
-    used = 0
-    for index, ch in enumerate(text):
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return text[:index]
-    return text
+    return cut(text, limit, utf16_units)

@@ -257,6 +257,7 @@ async def test_forget_deletes_everything_about_the_person_only(store: Store) -> 
         "mantras": None,
         "due": [],
         "delivery_log": [],
+        "tables": {},
     }
     assert [i.user for i in await store.claim_due(START, 10)] == [BOB]
     assert len((await store.history(BOB)).items) == 1
@@ -341,3 +342,10 @@ def test_times_are_aware_utc() -> None:
     text = to_db_time(local)
     assert text.endswith("+00:00") and len(text) == len("2025-03-30T03:30:00.000000+00:00")
     assert from_db_time(text) == local and from_db_time(text).tzinfo is UTC
+
+
+async def test_ping_answers_while_the_store_is_open_and_not_once_closed(store: Store) -> None:
+    await store.ping()
+    await store.close()
+    with pytest.raises(StoreUnavailable):
+        await store.ping()

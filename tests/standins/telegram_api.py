@@ -13,6 +13,7 @@ webhook once the bot has set one. Every call is recorded in order (:attr:`Telegr
 :meth:`TelegramAPI.next_message` and :meth:`TelegramAPI.next_call` wait for the next one.
 :meth:`TelegramAPI.fail` makes the next calls of a method fail (429 with ``retry_after``,
 403 blocked, 401 bad token, …).
+:meth:`TelegramAPI.hold` makes the calls of a method wait until released (a send in flight).
 """
 
 from __future__ import annotations
@@ -55,7 +56,18 @@ from tests.standins.telegram_wire import (
     utf16_len,
 )
 
-__all__ = ["BOT_ID", "TOKEN", "USERNAME", "USER_ID", "Call", "Sent", "TelegramAPI"]
+__all__ = ["BOT_ID", "TOKEN", "USERNAME", "USER_ID", "Call", "Hold", "Sent", "TelegramAPI"]
+
+
+@dataclass
+class Hold:
+    """Calls of one method wait at the door until :meth:`release` (a slow platform, on cue)."""
+
+    arrived: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    released: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -83,6 +95,7 @@ class TelegramAPI:
         self._query_ids = itertools.count(1)
         self._open_queries: set[str] = set()
         self._faults: dict[str, list[_Fault]] = {}
+        self._holds: dict[str, Hold] = {}
         self._chats: dict[int, Chat] = {}
         self._runner: web.AppRunner | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -204,6 +217,12 @@ class TelegramAPI:
         faults = self._faults.setdefault(method.lower(), [])
         faults.extend(_Fault(status, text, retry_after) for _ in range(times))
 
+    def hold(self, method: str) -> Hold:
+        """Make calls of ``method`` wait until the returned hold is released; ``arrived`` is
+        set when the first one comes in."""
+        hold = self._holds[method.lower()] = Hold()
+        return hold
+
     def message(self, chat_id: int, message_id: int) -> Sent:
         return self._chat(chat_id).messages[message_id]
 
@@ -277,6 +296,10 @@ class TelegramAPI:
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
+            hold = self._holds.get(method)
+            if hold is not None:
+                hold.arrived.set()
+                await hold.released.wait()
             faults = self._faults.get(method)
             if faults:
                 fault = faults.pop(0)

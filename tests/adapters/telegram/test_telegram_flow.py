@@ -207,13 +207,13 @@ async def test_a_group_checkin_leaks_nothing_and_offers_the_private_link(
     api.send("/checkin", chat_id=group, user_id=USER_ID)
     pointer = await api.next_message(group)
     assert pointer.buttons == [
-        {"text": "Continue in a private chat", "url": f"https://t.me/{USERNAME}?start=checkin"}
+        {"text": "Continue privately", "url": f"https://t.me/{USERNAME}?start=checkin"}
     ]
     api.send("my partner ignores me", chat_id=group, user_id=USER_ID)
     api.send("/checkin@some_other_bot", chat_id=group, user_id=USER_ID)
     api.send("/reflect", chat_id=group, user_id=USER_ID)
     second = await api.next_message(group)
-    assert second.button("Continue in a private chat")["url"].endswith("?start=reflect")
+    assert second.button("Continue privately")["url"].endswith("?start=reflect")
     assert await api.quiet(group, seconds=0.3) == []
     assert await api.quiet(USER_ID, seconds=0.1) == []
     assert await bot.store.load(KEY) is None, "nothing about the person was stored"

@@ -1,0 +1,38 @@
+# Threshold in a container: `docker build -t threshold .`, then `docker compose up` (compose.yaml).
+# The SQLite file lives on the /data volume; settings come from the environment (compose.yaml
+# reads .env). The image never holds a token.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Dependencies come from the project's own metadata (pyproject.toml); the sources are copied
+# to a build folder, installed, and removed.
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY dialogs ./dialogs
+COPY bot ./bot
+COPY adapters ./adapters
+RUN pip install . \
+    && rm -rf /src
+
+RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home threshold \
+    && mkdir /data \
+    && chown threshold:threshold /data
+
+ENV DATABASE_URL=sqlite:////data/threshold.db \
+    HEALTH_PORT=8080 \
+    HEALTH_HOST=0.0.0.0
+
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["threshold", "healthcheck"]
+
+STOPSIGNAL SIGTERM
+CMD ["threshold", "run"]

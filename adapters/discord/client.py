@@ -1,0 +1,292 @@
+"""The Discord runner: a discord.py client that hands every event to the core and shows replies.
+
+* A direct message is a turn in the DM (:func:`~adapters.discord.translate.message_to_event`).
+* A slash command is acknowledged at once (deferred); used in the bot's DM it is answered there,
+  used in a server it is answered ephemerally and the dialog continues in the person's DMs, or,
+  when their DMs are closed (50007), in ephemeral messages with a modal for typed answers.
+* A button (:mod:`adapters.discord.views`) is acknowledged at once and is a :class:`Pick` of its
+  ``custom_id``; a "Write answer" modal submission is :class:`Text`.
+
+There is no dialog logic here. One person's turns are shown in the order they happened; errors
+are logged (ids and kinds, never content or the token) and answered with an apology, and never
+stop the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+import zoneinfo
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord.commands import build_tree
+from adapters.discord.sender import DiscordDeliverer, Outbox, Place
+from adapters.discord.translate import (
+    address_of,
+    answered_text,
+    asks_within,
+    command_events,
+    is_unreachable,
+    merge_turns,
+    message_to_event,
+    modal_event,
+    pick_event,
+    timezone_choices,
+    user_key,
+)
+from adapters.discord.views import ANSWER_MODAL_ID, AnswerModal, ChoiceButton, WriteButton
+from bot.store import UserKey
+from dialogs.model import Command, Event, Reply
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.settings import Settings
+
+__all__ = ["APOLOGY", "CONTINUE_IN_DMS", "ThresholdClient"]
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. Your answers so far are safe; please try again."
+CONTINUE_IN_DMS = (
+    "I've sent you a direct message, so this stays between us. Let's continue there: {link}"
+)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def intents() -> discord.Intents:
+    """Servers (to see the ones the bot is in) and direct messages; nothing privileged. Message
+    content in DMs with the bot arrives without the privileged message-content intent."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.dm_messages = True
+    return chosen
+
+
+class ThresholdClient(discord.Client):
+    """A discord.py client serving the core. Build it with :func:`adapters.discord.build_client`."""
+
+    def __init__(
+        self, settings: Settings, core: Core, *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        super().__init__(
+            intents=intents(),
+            max_messages=None,  # no message cache: what people write is not kept in memory
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.core = core
+        self.clock = clock
+        self.outbox = Outbox()
+        self.deliverer = DiscordDeliverer(self)
+        self.tree = build_tree(self, self)
+        self._zones = frozenset(zoneinfo.available_timezones())
+        self._order: weakref.WeakValueDictionary[UserKey, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ChoiceButton, WriteButton)
+        guild_id = self.settings.discord_guild_id
+        try:
+            if guild_id is not None:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+        except discord.HTTPException as exc:
+            logger.warning(
+                "slash commands not synced (%s, code %s); DMs still work", exc.status, exc.code
+            )
+            return
+        where = f"to server {guild_id}" if guild_id is not None else "globally"
+        logger.info("synced %d slash commands %s", len(synced), where)
+
+    async def on_ready(self) -> None:
+        logger.info("connected to Discord as bot %s", self.user.id if self.user else "?")
+        self.core.deliverers["discord"] = self.deliverer
+
+    async def close(self) -> None:
+        if self.core.deliverers.get("discord") is self.deliverer:
+            del self.core.deliverers["discord"]
+        await super().close()
+
+    # -- direct messages ------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        event = message_to_event(message, self.clock())
+        if event is None:
+            return
+        who = user_key(message.author.id)
+        place = Place("dm", dm=message.channel)
+        try:
+            await self._turn(who, (event,), message.channel.id, place)
+        except Exception as exc:
+            await self._failed("message", who, exc, channel=message.channel)
+
+    # -- slash commands -------------------------------------------------------------------------
+
+    async def run_command(
+        self, interaction: discord.Interaction, name: str, options: dict[str, object]
+    ) -> None:
+        who = user_key(interaction.user.id)
+        in_dm = _in_bot_dm(interaction)
+        try:
+            await interaction.response.defer(ephemeral=not in_dm, thinking=True)
+            events = command_events(name, options, self.clock())
+            if in_dm and interaction.channel_id is not None:
+                place = Place("followup", interaction=interaction)
+                await self._turn(who, events, interaction.channel_id, place)
+                if place.sent == 0:  # nothing to say: take away the "thinking…" placeholder
+                    await interaction.delete_original_response()
+                return
+            dm = await interaction.user.create_dm()
+            place = Place("dm", dm=dm, interaction=interaction)
+            await self._turn(who, events, dm.id, place)
+            if not place.dms_closed:
+                link = CONTINUE_IN_DMS.format(link=dm.jump_url)
+                await interaction.followup.send(content=link, ephemeral=True, wait=True)
+        except Exception as exc:
+            await self._failed(f"/{name}", who, exc, interaction=interaction)
+
+    def zone_choices(self, typed: str) -> list[tuple[str, str]]:
+        return timezone_choices(typed, self._zones, self.core.script.tz_aliases)
+
+    # -- buttons and the modal ------------------------------------------------------------------
+
+    async def on_threshold_pick(self, interaction: discord.Interaction, custom_id: str) -> None:
+        who = user_key(interaction.user.id)
+        try:
+            await interaction.response.defer()
+            place, dm_id = await self._place_of(interaction)
+            await self._turn(who, (pick_event(custom_id, self.clock()),), dm_id, place)
+        except Exception as exc:
+            await self._failed("button", who, exc, interaction=interaction)
+
+    async def on_threshold_write(self, interaction: discord.Interaction) -> None:
+        question = interaction.message.content if interaction.message else ""
+        try:
+            await interaction.response.send_modal(AnswerModal(question))
+        except Exception as exc:
+            who = user_key(interaction.user.id)
+            await self._failed("write button", who, exc, interaction=interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        data = interaction.data
+        if interaction.type is not discord.InteractionType.modal_submit or data is None:
+            return
+        if data.get("custom_id") != ANSWER_MODAL_ID:
+            return
+        who = user_key(interaction.user.id)
+        try:
+            event = modal_event(data, self.clock())
+            await interaction.response.defer()
+            if event is None:
+                return
+            place, dm_id = await self._place_of(interaction, ephemeral=True)
+            message = interaction.message
+            if message is not None:
+                self.outbox.forget(str(who), message.id)  # marked answered below, not retired
+            await self._turn(who, (event,), dm_id, place)
+            if message is not None and not place.pressed_edited:
+                typed = " ".join(event.text.split())[:200]
+                text = answered_text(message.content, typed)
+                await interaction.edit_original_response(content=text, view=None)
+        except Exception as exc:
+            await self._failed("modal", who, exc, interaction=interaction)
+
+    async def _place_of(
+        self, interaction: discord.Interaction, *, ephemeral: bool = False
+    ) -> tuple[Place, int | None]:
+        """Where a button's (or modal's) turn goes, and the DM channel to remember as the
+        person's address: back where the button was if that is an ephemeral message (no
+        address: their DMs were closed), else their DM."""
+        message = interaction.message
+        if ephemeral or (message is not None and message.flags.ephemeral):
+            return Place("ephemeral", interaction=interaction, pressed=True), None
+        if _in_bot_dm(interaction) and isinstance(interaction.channel, discord.DMChannel):
+            channel = interaction.channel
+            return Place("dm", dm=channel, interaction=interaction, pressed=True), channel.id
+        dm = await interaction.user.create_dm()
+        return Place("dm", dm=dm, interaction=interaction, pressed=True), dm.id
+
+    # -- one turn -------------------------------------------------------------------------------
+
+    async def _turn(
+        self, who: UserKey, events: Sequence[Event], dm_id: int | None, place: Place
+    ) -> None:
+        """Hand ``events`` to the core and show what comes back, one person's turns in order.
+
+        ``dm_id`` becomes the person's address for later deliveries; ``None`` (their DMs are
+        closed) leaves the stored address, and its "unreachable" mark, as they are.
+
+        Several events (a slash command with prefilled answers) are fed while the core keeps
+        asking the command's own questions; see :func:`~adapters.discord.translate.asks_within`.
+        """
+        lock = self._order.get(who)
+        if lock is None:
+            lock = self._order[who] = asyncio.Lock()
+        async with lock:
+            turns: list[list[Reply]] = []
+            flow = events[0].name if isinstance(events[0], Command) else ""
+            address = address_of(dm_id) if dm_id is not None else None
+            for index, event in enumerate(events):
+                replies = await self.core.conversations.handle(who, event, address=address)
+                turns.append(replies)
+                if index + 1 < len(events) and not asks_within(replies, flow):
+                    break
+            logger.debug("%s: %d event(s) -> %s", who, len(turns), _kinds(turns))
+            await self.outbox.show(str(who), merge_turns(turns), place)
+        if place.dms_closed:
+            await self.core.store.mark_unreachable(who)
+
+    async def _failed(
+        self,
+        what: str,
+        who: UserKey,
+        exc: Exception,
+        *,
+        interaction: discord.Interaction | None = None,
+        channel: discord.abc.Messageable | None = None,
+    ) -> None:
+        """Log a failed turn (without content) and apologise where the person can see it."""
+        if isinstance(exc, discord.HTTPException) and is_unreachable(exc) and interaction is None:
+            logger.info("%s cannot be reached (%s, code %s)", who, exc.status, exc.code)
+            await _quietly(self.core.store.mark_unreachable(who), "mark unreachable")
+            return
+        logger.error("discord %s of %s failed", what, who, exc_info=exc)
+        if interaction is not None:
+            call: Awaitable[Any]
+            if interaction.response.is_done():
+                call = interaction.followup.send(content=APOLOGY, ephemeral=True)
+            else:
+                call = interaction.response.send_message(APOLOGY, ephemeral=True)
+            await _quietly(call, "apologise")
+        elif channel is not None:
+            await _quietly(channel.send(APOLOGY), "apologise")
+
+
+def _in_bot_dm(interaction: discord.Interaction) -> bool:
+    channel_type = getattr(interaction.channel, "type", None)
+    return interaction.guild_id is None and channel_type is discord.ChannelType.private
+
+
+def _kinds(turns: Sequence[Sequence[Reply]]) -> str:
+    return ",".join(r.kind for turn in turns for r in turn) or "-"
+
+
+async def _quietly(call: Awaitable[Any], what: str) -> None:
+    try:
+        await call
+    except Exception:
+        logger.warning("could not %s", what, exc_info=True)

@@ -1,0 +1,146 @@
+"""Persistent buttons and the "Write answer" modal.
+
+Every button the bot shows is a :class:`discord.ui.DynamicItem`: its ``custom_id`` is the core's
+button data (``thr:<node>:<option>:<ask>``), matched by a template that the client registers in
+``setup_hook()`` (``Client.add_dynamic_items``). So a button works however old its message is,
+across restarts, and nothing is kept per message. The buttons hold no logic: pressing one hands
+the interaction to the client (:class:`Handler`), which asks the core what it means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import discord
+
+from dialogs.model import Button
+
+__all__ = [
+    "ANSWER_MODAL_ID",
+    "WRITE_ID",
+    "AnswerModal",
+    "ChoiceButton",
+    "Handler",
+    "WriteButton",
+    "answer_view",
+]
+
+WRITE_ID = "thr-write"
+"""The ``custom_id`` of the "Write answer" button (it opens :class:`AnswerModal`)."""
+ANSWER_MODAL_ID = "thr-answer"
+MAX_BUTTONS = 25
+MAX_LABEL = 80
+MAX_CUSTOM_ID = 100
+MAX_PLACEHOLDER = 100
+MAX_ANSWER = 4000
+WRITE_LABEL = "Write answer"
+
+
+@runtime_checkable
+class Handler(Protocol):
+    """What a client must offer for the buttons to work (``interaction.client``)."""
+
+    async def on_threshold_pick(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A choice button was pressed."""
+        ...
+
+    async def on_threshold_write(self, interaction: discord.Interaction) -> None:
+        """The "Write answer" button was pressed: open the modal."""
+        ...
+
+
+class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"thr:.+"):
+    """One choice of a question; ``custom_id`` is the core's button data, unchanged."""
+
+    def __init__(self, data: str, label: str = "…") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=_label(label), custom_id=data, style=discord.ButtonStyle.secondary
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ChoiceButton:
+        label = getattr(item, "label", None) or "…"
+        return cls(match.string, label)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, Handler):
+            await client.on_threshold_pick(interaction, self.custom_id)
+
+
+class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(WRITE_ID)):
+    """Opens a modal to type an answer where typing to the bot is not possible."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=WRITE_LABEL, custom_id=WRITE_ID, style=discord.ButtonStyle.primary, emoji="✏️"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> WriteButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, Handler):
+            await client.on_threshold_write(interaction)
+
+
+class AnswerModal(discord.ui.Modal):
+    """A single paragraph input. Its submission is read from the raw interaction by the client
+    (``on_interaction``), so a modal opened before a restart is still answered."""
+
+    def __init__(self, question: str) -> None:
+        super().__init__(title="Your answer", custom_id=ANSWER_MODAL_ID, timeout=None)
+        placeholder = " ".join(question.split())
+        if len(placeholder) > MAX_PLACEHOLDER:
+            placeholder = placeholder[: MAX_PLACEHOLDER - 1] + "…"
+        self.add_item(
+            discord.ui.TextInput(
+                label="Answer",
+                custom_id="answer",
+                style=discord.TextStyle.paragraph,
+                placeholder=placeholder or None,
+                max_length=MAX_ANSWER,
+            )
+        )
+
+
+def answer_view(buttons: Sequence[Button], *, write: bool = False) -> discord.ui.View | None:
+    """A persistent view holding ``buttons`` (and a "Write answer" button when ``write``), or
+    ``None`` when there is nothing to press. A button whose data could never come back (over
+    100 characters) is left out; beyond Discord's 25 buttons the rest are left out too."""
+    items: list[discord.ui.Item[Any]] = [
+        ChoiceButton(b.data, b.label) for b in buttons if 0 < len(b.data) <= MAX_CUSTOM_ID
+    ]
+    if write:
+        items = [*items[: MAX_BUTTONS - 1], WriteButton()]
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items[:MAX_BUTTONS]:
+        view.add_item(item)
+    return view
+
+
+def _label(text: str) -> str:
+    label = " ".join(text.split()) or "…"
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
