@@ -129,9 +129,17 @@ def _export(conn: sqlite3.Connection, key: UserKey, cipher: Sealer) -> dict[str,
         )
     ]
     doc["delivery_log"] = [
-        {"kind": r[0], "at": r[1], "outcome": r[2]}
+        {
+            "kind": r[0],
+            "at": r[1],
+            "outcome": r[2],
+            "due_at": r[3],
+            "address": None if r[4] is None else {"platform": r[4], "chat_id": r[5]},
+        }
         for r in conn.execute(
-            "SELECT kind, at, outcome FROM delivery_log WHERE user_id = ? ORDER BY at, id", (uid,)
+            "SELECT kind, at, outcome, due_at_utc, address_platform, address_chat_id"
+            " FROM delivery_log WHERE user_id = ? ORDER BY at, id",
+            (uid,),
         )
     ]
     for table in user_tables(conn):

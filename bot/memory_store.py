@@ -320,7 +320,11 @@ class MemoryStore:
             for _, r in dues
         ]
         logs = sorted(self._log.where(user_id=user_id), key=lambda r: (r[1]["at"], r[0]))
-        doc["delivery_log"] = [{k: r[k] for k in ("kind", "at", "outcome")} for _, r in logs]
+        doc["delivery_log"] = [
+            {"kind": r["kind"], "at": r["at"], "outcome": r["outcome"], "due_at": None,
+             "address": None}
+            for _, r in logs
+        ]  # fmt: skip
         return doc
 
     # -- due deliveries -----------------------------------------------------------------------
