@@ -72,7 +72,7 @@ async def open_core(
         conversations = Conversations(store, script, metrics=metrics)
         deliverers: dict[str, Deliverer] = {}
         schedule = await stack.enter_async_context(
-            SqliteSchedule(settings.sqlite_path, clock=clock)
+            SqliteSchedule(settings.sqlite_path, clock=clock, cipher=cipher)
         )
         scheduler = await stack.enter_async_context(
             Scheduler(

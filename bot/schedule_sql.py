@@ -11,6 +11,7 @@ import json
 import sqlite3
 from datetime import datetime, timedelta
 
+from bot.crypto import PLAIN, Sealer
 from bot.recurrence import first_at_or_after, next_occurrence
 from bot.schedule_store import (
     CANCELLED,
@@ -103,28 +104,34 @@ def _claim_reminders(
         "UPDATE due SET claimed_at = ?, done_at = ? WHERE id IN ("
         "  SELECT id FROM due WHERE done_at IS NULL AND due_at_utc <= ?"
         "  AND (claimed_at IS NULL OR claimed_at <= ?) ORDER BY due_at_utc, id LIMIT ?)"
-        " RETURNING id, user_id, kind, due_at_utc, address_platform, address_chat_id, payload",
+        " RETURNING id, user_id, kind, due_at_utc, address_platform, address_chat_id",
         (at, at, at, stale, limit),
     ).fetchall()
     logs = []
     skipped = 0
     too_late = {MANTRA: to_db_time(now - graces.mantra)}
-    for due_id, user_id, kind, due, a_platform, a_chat, payload in rows:
+    for due_id, user_id, kind, due, a_platform, a_chat in rows:
         outcome = CLAIMED
         if kind not in too_late:
             too_late[kind] = to_db_time(now - graces.of(kind))
         if due < too_late[kind]:
             outcome = SKIPPED
             skipped += 1
-        logs.append((user_id, due_id, kind, at, outcome, due, a_platform, a_chat, payload))
+        # the payload stays in the due row (sealed there when encryption is on): see pending()
+        logs.append((user_id, due_id, kind, at, outcome, due, a_platform, a_chat, "{}"))
     conn.executemany(_LOG_INSERT, logs)
     return len(rows) - skipped, skipped, len(rows) == limit
 
 
-def pending(conn: sqlite3.Connection, platform: str, limit: int) -> list[Delivery]:
+def pending(
+    conn: sqlite3.Connection, platform: str, limit: int, cipher: Sealer = PLAIN
+) -> list[Delivery]:
+    """Claimed deliveries for ``platform``, oldest first. A reminder's payload is read from its
+    due row, where ``cipher`` sealed it (and where key rotation finds it)."""
     rows = conn.execute(
         "SELECT d.id, d.kind, u.platform, u.platform_user_id, d.due_at_utc, d.address_chat_id,"
-        " d.payload FROM delivery_log d JOIN users u ON u.id = d.user_id"
+        " coalesce(r.payload, d.payload) FROM delivery_log d JOIN users u ON u.id = d.user_id"
+        " LEFT JOIN due r ON r.id = d.due_id"
         " WHERE d.outcome = 'claimed' AND d.address_platform = ? ORDER BY d.id LIMIT ?",
         (platform, limit),
     ).fetchall()
@@ -135,7 +142,7 @@ def pending(conn: sqlite3.Connection, platform: str, limit: int) -> list[Deliver
             user=UserKey(r[2], r[3]),
             due_at=from_db_time(r[4]),
             address=Address(platform, r[5]),
-            payload=json.loads(r[6]),
+            payload=json.loads(cipher.open(r[6], "payload") or "{}"),
         )
         for r in rows
     ]

@@ -24,6 +24,7 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from bot import schedule_sql as sql
+from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreUnavailable
 from bot.migrate import migrate
 from bot.schedule_store import (
@@ -60,7 +61,8 @@ class _Mark:
 
 class SqliteSchedule:
     """``async with SqliteSchedule(path) as schedule``. Opening applies any missing migration
-    (a no-op when the store opened the file first)."""
+    (a no-op when the store opened the file first). ``cipher`` opens what the store sealed (a
+    reminder's payload); the store has already checked the key."""
 
     def __init__(
         self,
@@ -68,8 +70,10 @@ class SqliteSchedule:
         *,
         busy_timeout: float = 5.0,
         clock: Callable[[], datetime] = _utc_now,
+        cipher: Sealer = PLAIN,
     ) -> None:
         self.path = Path(path)
+        self._cipher = cipher
         self._busy_ms = int(busy_timeout * 1000)
         self._clock = clock
         self._db: aiosqlite.Connection | None = None
@@ -168,7 +172,7 @@ class SqliteSchedule:
         return await self._run(sql.claim, now, graces, limit)
 
     async def pending(self, platform: str, limit: int) -> list[Delivery]:
-        return await self._run(sql.pending, platform, limit)
+        return await self._run(sql.pending, platform, limit, self._cipher)
 
     async def begin(self, delivery_id: int, *, mantras: int) -> Begun:
         return await self._mark(delivery_id, SENDING, "claimed", mantras)

@@ -24,6 +24,7 @@ from scheduler_testing import (
 )
 
 from bot.conversations import Conversations
+from bot.crypto import cipher_for, new_key
 from bot.delivery import DeliveryFailed, RecipientUnreachable
 from bot.scheduler import Scheduler
 from bot.sqlite_schedule import SqliteSchedule
@@ -249,3 +250,26 @@ async def test_the_next_one_is_announced_in_local_time_even_on_a_dst_night(
     await chat.send("Berlin")
     await chat.press("daily")
     assert chat.said("The next one comes tomorrow at 03:00.")
+
+
+async def test_a_reminder_reads_its_sealed_payload_when_encryption_is_on(
+    db_path: Path, script: Script, clock: Clock
+) -> None:
+    cipher = cipher_for(new_key())
+    recorder = RecordingDeliverer()
+    async with (
+        SqliteStore(db_path, clock=clock, cipher=cipher) as store,
+        SqliteSchedule(db_path, clock=clock, cipher=cipher) as sealed,
+    ):
+        scheduler = Scheduler(store, sealed, script, {"telegram": recorder}, clock=clock)
+        try:
+            chat = chat_for(Conversations(store, script, clock=clock), clock, user="a")
+            await chat.command("reflect")
+            await play(chat, REFLECTION)
+            assert [type(p) for (p,) in rows(db_path, "SELECT payload FROM due")] == [bytes]
+            clock.now += timedelta(days=7)
+            await run(scheduler)
+        finally:
+            await scheduler.stop()
+    ((_, (reminder,)),) = recorder.delivered
+    assert reminder.text.startswith("You asked me to check in about Sam.")
