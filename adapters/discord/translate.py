@@ -312,7 +312,7 @@ def send_kwargs(reply: Reply, *, write_button: bool = False) -> list[dict[str, A
     pieces = split_text(reply.text)
     calls: list[dict[str, Any]] = [{"content": piece} for piece in pieces]
     last = calls[-1]
-    if reply.kind == "ask":
+    if reply.kind == "ask" or reply.buttons:  # a delivered mantra has buttons, and is no question
         view = answer_view(reply.buttons, write=write_button and reply.free_text)
         if view is not None:
             last["view"] = view
