@@ -88,6 +88,7 @@ async def open_core(
                 ),
                 limits=limits(settings),
                 keep_log=timedelta(days=settings.delivery_log_days),
+                metrics=metrics,
             )
         )
         logger.info(

@@ -59,14 +59,20 @@ def claim(conn: sqlite3.Connection, now: datetime, graces: Graces, limit: int) -
     """See :meth:`bot.schedule_store.ScheduleStore.claim`. One transaction for both tables."""
     at = to_db_time(now)
     with transaction(conn):
-        m_claimed, m_skipped, m_full = _claim_mantras(conn, now, at, graces, limit)
-        r_claimed, r_skipped, r_full = _claim_reminders(conn, now, at, graces, limit)
-    return Claimed(m_claimed + r_claimed, m_skipped + r_skipped, m_full or r_full)
+        m_claimed, m_skipped, m_full, m_oldest = _claim_mantras(conn, now, at, graces, limit)
+        r_claimed, r_skipped, r_full, r_oldest = _claim_reminders(conn, now, at, graces, limit)
+    oldest = min((t for t in (m_oldest, r_oldest) if t is not None), default=None)
+    return Claimed(
+        m_claimed + r_claimed,
+        m_skipped + r_skipped,
+        m_full or r_full,
+        None if oldest is None else from_db_time(oldest),
+    )
 
 
 def _claim_mantras(
     conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int
-) -> tuple[int, int, bool]:
+) -> tuple[int, int, bool, str | None]:
     rows = conn.execute(
         "SELECT m.user_id, m.time, m.tz, m.days, m.next_due_utc, u.address_platform,"
         " u.address_chat_id, u.platform, u.platform_user_id"
@@ -93,12 +99,13 @@ def _claim_mantras(
         logs.append((user_id, None, MANTRA, at, outcome, due, *address, "{}"))
     conn.executemany("UPDATE mantra_subscriptions SET next_due_utc = ? WHERE user_id = ?", advances)
     conn.executemany(_LOG_INSERT, logs)
-    return len(rows) - skipped, skipped, len(rows) == limit
+    oldest = rows[0][4] if rows else None  # they come earliest first
+    return len(rows) - skipped, skipped, len(rows) == limit, oldest
 
 
 def _claim_reminders(
     conn: sqlite3.Connection, now: datetime, at: str, graces: Graces, limit: int
-) -> tuple[int, int, bool]:
+) -> tuple[int, int, bool, str | None]:
     stale = to_db_time(now - timedelta(seconds=CLAIM_LEASE_SECONDS))
     rows = conn.execute(
         "UPDATE due SET claimed_at = ?, done_at = ? WHERE id IN ("
@@ -120,7 +127,8 @@ def _claim_reminders(
         # the payload stays in the due row (sealed there when encryption is on): see pending()
         logs.append((user_id, due_id, kind, at, outcome, due, a_platform, a_chat, "{}"))
     conn.executemany(_LOG_INSERT, logs)
-    return len(rows) - skipped, skipped, len(rows) == limit
+    oldest = min((r[3] for r in rows), default=None)
+    return len(rows) - skipped, skipped, len(rows) == limit, oldest
 
 
 def pending(

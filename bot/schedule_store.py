@@ -67,6 +67,8 @@ class Claimed:
     claimed: int = 0
     skipped: int = 0
     more: bool = False
+    oldest: datetime | None = None
+    """When the earliest of the rows taken was due (how late the scheduler is running)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery import Deliverer, DeliveryFailed, RecipientUnreachable
 from bot.errors import StoreUnavailable
 from bot.fanout import Fanout, Limit
+from bot.metrics import Metrics
 from bot.schedule_store import (
     CLAIMED,
     FAILED,
@@ -111,6 +112,7 @@ class Scheduler:
         limits: Mapping[str, Limit] | None = None,
         keep_log: timedelta = timedelta(days=90),
         claim_batch: int = CLAIM_BATCH,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._schedule = schedule
@@ -121,6 +123,7 @@ class Scheduler:
         self.graces = graces or Graces()
         self._keep_log = keep_log
         self._claim_batch = claim_batch
+        self._metrics = metrics
         self._fanout = Fanout(limits or {}, self._deliver)
         self._ticking = asyncio.Lock()
         self._feeding = asyncio.Lock()
@@ -203,13 +206,18 @@ class Scheduler:
             started = time.perf_counter()
             now = self._clock()
             claimed = skipped = 0
+            lag = 0.0
             if await self._schedule.anything_due(now):
                 while True:
                     result = await self._schedule.claim(now, self.graces, limit=self._claim_batch)
                     claimed += result.claimed
                     skipped += result.skipped
+                    if result.oldest is not None:
+                        lag = max(lag, (now - result.oldest).total_seconds())
                     if not result.more:
                         break
+            if self._metrics is not None:
+                self._metrics.scheduler_lag.set(lag)
             await self._housekeep(now)
             queued = await self.feed()
             seconds = time.perf_counter() - started
@@ -280,6 +288,7 @@ class Scheduler:
             return
         reply = reminder or mantra_reply(self._script, begun.mantra or 0, delivery.due_at)
         outcome = SENT
+        started = time.perf_counter()
         try:
             await deliverer.deliver(delivery.address, [reply])
         except RecipientUnreachable:
@@ -293,7 +302,17 @@ class Scheduler:
         except Exception:
             outcome = FAILED
             logger.exception("scheduler: delivery %d failed", delivery.id)
+        self._count(delivery.address.platform, outcome, time.perf_counter() - started)
         await self._schedule.settle(delivery.id, outcome)
+
+    def _count(self, platform: str, outcome: str, seconds: float) -> None:
+        if self._metrics is None:
+            return
+        self._metrics.send_seconds.labels(platform).observe(seconds)
+        if outcome == SENT:
+            self._metrics.mantras_sent.labels(platform).inc()
+        else:
+            self._metrics.mantras_failed.labels(platform, outcome).inc()
 
     async def _reminder(self, delivery: Delivery) -> Reply:
         saved = await self._store.load(delivery.user)

@@ -25,7 +25,9 @@ from scheduler_testing import (
     subscribe,
 )
 
+from bot.delivery import RecipientUnreachable
 from bot.fanout import Limit
+from bot.metrics import Metrics
 from bot.schedule_store import Graces
 from bot.scheduler import SENDING_LEASE, Scheduler
 from bot.sqlite_schedule import SqliteSchedule
@@ -307,3 +309,29 @@ async def test_the_apscheduler_job_ticks_by_itself(
         async with asyncio.timeout(10):
             await recorder.arrived.wait()
     assert recorder.chats == ["chat-a"]
+
+
+async def test_deliveries_and_lateness_are_counted_for_metrics(
+    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+) -> None:
+    metrics = Metrics()
+    recorder = RecordingDeliverer(refuse={"chat-b": RecipientUnreachable("blocked")})
+    scheduler = Scheduler(
+        sqlite_store, schedule, script, {"telegram": recorder}, clock=clock, metrics=metrics
+    )
+    try:
+        await subscribe(sqlite_store, "a", clock.now)
+        await subscribe(sqlite_store, "b", clock.now)
+        clock.now = NINE + timedelta(seconds=90)
+        await run(scheduler)
+        value = metrics.registry.get_sample_value
+        assert value("threshold_mantras_sent_total", {"platform": "telegram"}) == 1
+        failed = {"platform": "telegram", "reason": "unreachable"}
+        assert value("threshold_mantras_failed_total", failed) == 1
+        assert value("threshold_send_seconds_count", {"platform": "telegram"}) == 2
+        assert value("threshold_scheduler_lag_seconds") == 90
+        clock.now += timedelta(seconds=1)
+        await run(scheduler)
+        assert value("threshold_scheduler_lag_seconds") == 0  # nothing was due
+    finally:
+        await scheduler.stop()

@@ -44,7 +44,7 @@ async def test_a_reminder_alone_is_due_too(
 ) -> None:
     await sqlite_store.add_due(UserKey("discord", "7"), Due("checkin:p1", "checkin_reminder", NINE))
     assert await schedule.anything_due(NINE)
-    assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(1, 0, False)
+    assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(1, 0, False, NINE)
     assert not await schedule.anything_due(NINE + timedelta(days=1))  # the due row is closed
     [delivery] = await schedule.pending("discord", 10)
     assert delivery.user == UserKey("discord", "7")
@@ -58,7 +58,12 @@ async def test_claims_come_in_batches_until_nothing_is_left(
     for n in range(7):
         await subscribe(sqlite_store, f"u{n}", clock.now)
     batches = [await schedule.claim(NINE, GRACES, limit=3) for _ in range(4)]
-    assert batches == [Claimed(3, 0, True), Claimed(3, 0, True), Claimed(1, 0, False), Claimed()]
+    assert batches == [
+        Claimed(3, 0, True, NINE),
+        Claimed(3, 0, True, NINE),
+        Claimed(1, 0, False, NINE),
+        Claimed(),
+    ]
     pending = await schedule.pending("telegram", 100)
     assert [d.id for d in pending] == sorted(d.id for d in pending)
     assert sorted(d.address.chat_id for d in pending) == sorted(f"chat-u{n}" for n in range(7))
@@ -73,7 +78,7 @@ async def test_the_grace_is_the_last_moment_a_mantra_still_goes_out(
     await subscribe(sqlite_store, "late", clock.now, time="08:59")
     at = NINE + GRACES.mantra
     result = await schedule.claim(at, GRACES, limit=10)
-    assert result == Claimed(1, 1, False)
+    assert result == Claimed(1, 1, False, NINE - timedelta(minutes=1))  # the late one
     [delivery] = await schedule.pending("telegram", 10)
     assert delivery.address.chat_id == "chat-on-time"
 
