@@ -2,8 +2,8 @@
 
 * finding nothing due: one whole tick (probe, housekeeping check, refill) when nothing is due;
 * claiming 5,000 due subscriptions in one transaction, each advanced to its next occurrence and
-  given its next mantra (the 5,000 are drawn at random, so their schedules are as varied as the
-  population's: the worst case for the per-schedule cache);
+  logged (the 5,000 are drawn at random, so their schedules are as varied as the population's:
+  the worst case for the per-schedule cache); the median of seven rounds, and the slowest;
 * resident memory growth per subscriber: how much the process grew from opening the store and
   the scheduler over the 100,000 and ticking 300 times, divided by 100,000 (everything counted,
   the fixed costs too);
@@ -48,6 +48,7 @@ from dialogs.model import Reply
 
 SUBSCRIBERS = 100_000
 DUE_AT_ONCE = 5_000
+CLAIM_ROUNDS = 7
 FAN_OUT = 20_000
 RATE = 2_000.0
 SINK_LATENCY = 0.005
@@ -213,14 +214,16 @@ async def _hundred_thousand(folder: Path) -> dict[str, float]:
     claims = []
     ids = list(range(1, SUBSCRIBERS + 1))
     rng.shuffle(ids)
-    for n in range(3):
+    for n in range(CLAIM_ROUNDS):
         chosen = ids[n * DUE_AT_ONCE : (n + 1) * DUE_AT_ONCE]
         _make_due(full, chosen, NOW - timedelta(minutes=1))
+        gc.collect()  # the garbage of the benches before is not this claim's
         t0 = time.perf_counter()
         claimed = await schedule.claim(NOW, Graces(), limit=DUE_AT_ONCE)
         claims.append(time.perf_counter() - t0)
         assert claimed.claimed == DUE_AT_ONCE, claimed
     figures["claim"] = statistics.median(claims)
+    figures["claim_max"] = max(claims)
     await _stopped(*parts)
     return figures
 
@@ -261,8 +264,9 @@ async def run() -> list[Row]:
         Row(f"scheduler: tick finding nothing due, {SUBSCRIBERS:,} subscriptions (p50)",
             f"{big['nothing_p50'] * ms:.2f} ms", "≤ 1 ms", big["nothing_p50"] * ms <= 1),
         Row("  same, p99", f"{big['nothing_p99'] * ms:.2f} ms"),
-        Row(f"scheduler: claim and advance {DUE_AT_ONCE:,} due (one transaction)",
+        Row(f"scheduler: claim and advance {DUE_AT_ONCE:,} due (one transaction, median)",
             f"{big['claim'] * ms:.0f} ms", "≤ 150 ms", big["claim"] * ms <= 150),
+        Row(f"  slowest of {CLAIM_ROUNDS}", f"{big['claim_max'] * ms:.0f} ms"),
         Row("scheduler: resident memory growth per subscriber",
             f"{big['per_subscriber']:.0f} B", "≤ 300 B", big["per_subscriber"] <= 300),
         Row(f"scheduler: start-up with {SUBSCRIBERS:,} subscriptions (a fresh process)",

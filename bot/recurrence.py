@@ -45,6 +45,7 @@ def runs_on(days: str, day: date) -> bool:
     return True
 
 
+@lru_cache(maxsize=2048)
 def parse_hhmm(text: str) -> time:
     try:
         hour, minute = (int(part) for part in text.split(":", 1))
@@ -57,14 +58,16 @@ def local_to_utc(day: date, wanted: time, tz: tzinfo) -> datetime:
     """The instant (aware UTC) at which the wall clock in ``tz`` shows ``wanted`` on ``day``:
     the first occurrence of a repeated time, the first valid minute after a skipped one."""
     local = datetime.combine(day, wanted, tzinfo=tz)  # fold=0: the first of a repeated time
-    moment = local.astimezone(UTC)
-    if moment.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None):
-        return moment  # the wall time exists
-    # In a gap: fold=0 converted with the offset before the change (an instant after the gap),
-    # fold=1 with the offset after it (an instant before the gap). The change lies between;
-    # the first valid minute is the instant of the change itself.
-    before = local.replace(fold=1).astimezone(UTC)
-    low, high = min(before, moment), max(before, moment)
+    first, second = tz.utcoffset(local), tz.utcoffset(local.replace(fold=1))
+    if first is None or second is None:
+        raise ValueError("a time zone without a UTC offset")
+    naive = local.replace(tzinfo=None)
+    if first >= second:  # the same: the time exists once; larger: repeated, take the first
+        return (naive - first).replace(tzinfo=UTC)
+    # In a gap (PEP 495): fold=0 converts with the offset before the change (an instant after
+    # the gap), fold=1 with the offset after it (an instant before the gap). The change lies
+    # between; the first valid minute is the instant of the change itself.
+    low, high = (naive - second).replace(tzinfo=UTC), (naive - first).replace(tzinfo=UTC)
     offset_before = low.astimezone(tz).utcoffset()
     while high - low > _SECOND:
         middle = low + timedelta(seconds=max(1, int((high - low).total_seconds()) // 2))
