@@ -45,7 +45,7 @@ NO_INTRO_FLOWS = frozenset({"forget"})
 SWITCH = "core.switch"
 MENU = "core.menu"
 SWITCH_KEY = "_switch"
-MAX_PEOPLE = 24
+MAX_PEOPLE = 8
 """The relationships a state remembers for the check-in picker (the most recent ones); every
 record stays in the store whatever falls off this list."""
 

@@ -19,6 +19,7 @@ from dialogs import (
     Text,
     step,
 )
+from dialogs.machine import MAX_PEOPLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -310,5 +311,5 @@ def test_the_people_a_state_remembers_are_bounded(chat: Chat) -> None:
         chat.command("reflect")
         chat.walk_to("reflect.offer")
         chat.press("No, thanks")
-    assert len(chat.state.people) == 24
+    assert len(chat.state.people) == MAX_PEOPLE == 8
     assert chat.state.people[-1]["id"] == "p30"
