@@ -19,7 +19,7 @@ from dialogs import (
     Text,
     step,
 )
-from dialogs.machine import MAX_PEOPLE
+from dialogs.flow import MAX_PEOPLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,0 +1,145 @@
+"""Applying an answer to the open question: a chosen option, a toggle, Done, a skip, typed values.
+
+Helpers of :mod:`dialogs.machine`, pure like it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dialogs import answers, flow, prompts
+from dialogs.model import (
+    JSON,
+    State,
+)
+from dialogs.prompts import NEW, TZ_CANDIDATES
+from dialogs.script import Node, Option, Script
+
+
+def skip(state: State, node: Node, script: Script, out: flow.Out) -> State:
+    if not node.optional:
+        out.say(script.say("not_skippable"), "notice")
+        flow.reask(state, script, out)
+        return state
+    data = {k: v for k, v in state.data.items() if k != node.store}
+    state = replace(state, data=data)
+    target = node.next_new if node.type == "person" and node.next_new else node.next
+    return flow.answer(state, node, {}, target, script, out, label=script.say("answered_skip"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Buttons
+
+
+def choose(state: State, node: Node, option: Option, script: Script, out: flow.Out) -> State:
+    """Apply a chosen option (pressed or typed) on a question that offers options."""
+    store = node.store or node.id
+    if node.type == "multi":
+        return toggle(state, node, option, script, out)
+    if node.type == "person":
+        forgotten = ("person_id", "name", "kind", "prev_decision")
+        state = replace(state, data={k: v for k, v in state.data.items() if k not in forgotten})
+        if option.id == NEW:
+            updates: dict[str, JSON] = {"person_id": None}
+            return flow.answer(
+                state, node, updates, node.next_new or node.next, script, out, label=option.label
+            )
+        person = next(p for p in state.people if p.get("id") == option.id)
+        updates = {"person_id": option.id, "name": person.get("name"), "kind": person.get("kind")}
+        if person.get("decision"):
+            updates["prev_decision"] = person.get("decision")
+        return flow.answer(state, node, updates, node.next, script, out, label=option.label)
+    value: JSON = option.id
+    if node.type in ("days", "time", "timezone", "rating"):
+        value = option.value if option.value is not None else option.id
+    target = option.next or node.next
+    after = option.say
+    return flow.answer(
+        state, node, {store: value}, target, script, out, label=option.label, after=after
+    )
+
+
+def toggle(state: State, node: Node, option: Option, script: Script, out: flow.Out) -> State:
+    store = node.store or node.id
+    current = state.data.get(store)
+    selected = [str(s) for s in current] if isinstance(current, list) else []
+    if option.id in selected:
+        selected.remove(option.id)
+    elif option.exclusive:
+        selected = [option.id]
+    else:
+        exclusive = {o.id for o in node.options if o.exclusive}
+        selected = [s for s in selected if s not in exclusive] + [option.id]
+    state = replace(state, data={**state.data, store: list[JSON](selected)})
+    return flow.show(state, node, script, out, updates=True)
+
+
+def multi_done(state: State, node: Node, script: Script, out: flow.Out) -> State:
+    store = node.store or node.id
+    current = state.data.get(store)
+    selected = [str(s) for s in current] if isinstance(current, list) else []
+    if not selected:
+        if node.optional:
+            return skip(state, node, script, out)
+        out.say(script.say("hint_multi_empty"), "notice")
+        flow.reask(state, script, out)
+        return state
+    chosen = [o for o in node.options if o.id in selected]
+    then = next((o.then for o in chosen if o.then), None)
+    label = ", ".join(o.label for o in chosen)
+    # A follow-up answered earlier for an option since unticked (after /back) no longer applies.
+    dropped = {script.node(o.then).store for o in node.options if o.then and o.id not in selected}
+    state = replace(state, data={k: v for k, v in state.data.items() if k not in dropped})
+    return flow.answer(state, node, {}, then or node.next, script, out, label=label)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed text
+
+
+def typed_value(node: Node, text: str) -> Option | None:
+    """A typed answer that is not one of the options: a rating, a number of days, a time."""
+    if node.type == "rating":
+        rating = answers.parse_rating(text)
+        return Option(id=str(rating), label=str(rating), value=rating) if rating else None
+    if node.type == "days":
+        days = answers.parse_days(text, node)
+        return Option(id=f"d{days}", label=str(days), value=days) if days else None
+    if node.type == "time":
+        time = answers.parse_time(text)
+        return Option(id=time.replace(":", ""), label=time, value=time) if time else None
+    return None
+
+
+def typed_zone(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
+    option = answers.match_option(text, prompts.visible_options(state, node, script))
+    if option is not None:
+        return choose(state, node, option, script, out)
+    clock = answers.clock_time(text)
+    if clock is not None:
+        return zones_by_clock(state, node, clock, script, out)
+    zones = answers.find_time_zones(text, script)
+    if len(zones) == 1:
+        zone = zones[0]
+        return choose(state, node, Option(id=zone, label=zone, value=zone), script, out)
+    if not zones:
+        out.say(script.say("hint_timezone"), "notice")
+        flow.reask(state, script, out)
+        return state
+    state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
+    return flow.show(state, node, script, out)
+
+
+def zones_by_clock(
+    state: State, node: Node, clock: tuple[str, int], script: Script, out: flow.Out
+) -> State:
+    """The person typed the time on their clock: offer the zones that show it right now."""
+    shown, tolerance = clock
+    zones = answers.zones_at_local_time(shown, tolerance, out.at, script)
+    if not zones:
+        out.say(script.say("hint_tz_clock", time=shown), "notice")
+        flow.reask(state, script, out)
+        return state
+    out.say(script.say("tz_by_clock", time=shown))
+    state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
+    return flow.show(state, node, script, out)

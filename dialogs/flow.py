@@ -1,0 +1,262 @@
+"""Moving through a flow: asking a node, answering it, going on, beginning and ending flows.
+
+Helpers of :mod:`dialogs.machine`, pure like it; :class:`Out` collects what one step says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from dialogs import care, prompts
+from dialogs.mantras import next_mantra
+from dialogs.model import (
+    JSON,
+    Button,
+    Effect,
+    Finish,
+    ForgetUser,
+    Reply,
+    ScheduleAt,
+    SetMantras,
+    ShowMantras,
+    State,
+)
+from dialogs.prompts import TZ_CANDIDATES
+from dialogs.script import Node, Script
+
+FLOW_COMMANDS = frozenset({"reflect", "checkin", "mantras", "forget"})
+NO_INTRO_FLOWS = frozenset({"forget"})
+SWITCH = "core.switch"
+MENU = "core.menu"
+SWITCH_KEY = "_switch"
+MAX_PEOPLE = 8
+"""The relationships a state remembers for the check-in picker (the most recent ones); every
+record stays in the store whatever falls off this list."""
+
+
+@dataclass
+class Out:
+    """What one step has said and asked for so far (local to a single call of :func:`step`)."""
+
+    at: datetime
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+    aside: bool = False
+    """The event only answered a delivered message: the open question was not touched, so the
+    silence before it still counts (``last_at`` stays)."""
+
+    def say(self, text: str, kind: str = "say") -> None:
+        self.replies.append(Reply(text=text, kind="notice" if kind == "notice" else "say"))
+
+
+def current(state: State, script: Script) -> Node | None:
+    return script.nodes.get(state.node) if state.node else None
+
+
+def reask(state: State, script: Script, out: Out) -> None:
+    if care.pending(state) is not None:
+        out.replies.append(care.question(state, script))
+        return
+    node = current(state, script)
+    if node is not None:
+        out.replies.append(prompts.ask(state, node, script))
+
+
+def end(state: State) -> State:
+    return replace(state, flow=None, node=None, data={}, trail=(), started_at=None)
+
+
+def show(state: State, node: Node, script: Script, out: Out, *, updates: bool = False) -> State:
+    """Ask ``node`` afresh: a new ``ask`` number makes every older button stale."""
+    state = replace(state, node=node.id, ask=state.ask + 1)
+    out.replies.append(prompts.ask(state, node, script, updates=updates))
+    return state
+
+
+def goto(state: State, target: str, script: Script, out: Out) -> State:
+    while True:
+        if target == "@end":
+            return end(state)
+        if target == "@stop":
+            out.say(script.say("stopped", flow=flow_title(state, script)))
+            return end(state)
+        node = script.node(target)
+        if node.flow != state.flow:
+            state = replace(state, flow=node.flow, data={}, trail=(), started_at=out.at.isoformat())
+        if node.requires and node.requires not in state.data:
+            target = node.next
+        elif node.type == "person" and not state.people:
+            out.say(script.say("no_people"))
+            target = node.next_new or node.next
+        elif node.type == "finish":
+            state = finish(state, node, script, out)
+            target = node.next
+        elif node.type == "effect":
+            state = run_effect(state, node, script, out)
+            target = node.next
+        else:
+            return show(state, node, script, out)
+
+
+def answer(
+    state: State,
+    node: Node,
+    updates: Mapping[str, JSON],
+    target: str,
+    script: Script,
+    out: Out,
+    *,
+    label: str | None = None,
+    after: str | None = None,
+) -> State:
+    data = {k: v for k, v in {**state.data, **updates}.items() if k != TZ_CANDIDATES}
+    if label is not None:
+        out.replies.append(Reply(text=label, kind="answer"))
+    if after:
+        out.say(after)
+    state = replace(state, data=data, trail=(*state.trail, node.id))
+    return goto(state, target, script, out)
+
+
+def flow_title(state: State, script: Script) -> str:
+    flow = script.flows.get(state.flow or "")
+    return flow.title if flow else ""
+
+
+def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
+    flow = script.flows[flow_id]
+    if state.flow == flow_id:
+        out.say(script.say("welcome_back", flow=flow.title))
+        reask(state, script, out)
+        return state
+    if state.flow is not None:
+        state = replace(state, data={**state.data, SWITCH_KEY: flow_id}, ask=state.ask + 1)
+        current = flow_title(state, script)
+        choices = (
+            (SWITCH, "go_on", script.say("switch_continue")),
+            (SWITCH, "new", script.say("switch_new", new_flow=flow.title)),
+        )
+        buttons = tuple(
+            Button(prompts.button_data(n, o, state.ask), label) for n, o, label in choices
+        )
+        text = script.say("switch", flow=current, new_flow=flow.title)
+        out.replies.append(Reply(text=text, kind="ask", buttons=buttons))
+        return state
+    if not state.intro_seen and flow_id not in NO_INTRO_FLOWS:
+        out.say(script.say("intro"))
+        state = replace(state, intro_seen=True)
+    if flow_id == "mantras" and state.mantras.get("enabled"):
+        out.effects.append(ShowMantras())
+    state = replace(state, data={}, trail=(), started_at=out.at.isoformat())
+    state = replace(state, flow=flow_id)
+    return goto(state, flow.start, script, out)
+
+
+def menu(state: State, script: Script, out: Out) -> State:
+    state = replace(state, ask=state.ask + 1)
+    buttons = tuple(
+        Button(prompts.button_data(MENU, o.id, state.ask), o.label) for o in script.menu
+    )
+    out.replies.append(Reply(text=script.say("menu"), kind="ask", buttons=buttons))
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Finishing and effects
+
+
+def finish(state: State, node: Node, script: Script, out: Out) -> State:
+    data = dict(state.data)
+    person_id = data.get("person_id")
+    if not isinstance(person_id, str) or not person_id:
+        numbers = [int(str(p.get("id", "p0"))[1:] or 0) for p in state.people]
+        person_id = f"p{max(numbers, default=0) + 1}"
+    if data.get("keep") == "keep" and "prev_decision" in data:
+        data["decision"] = data["prev_decision"]
+    record_answers = {
+        k: v
+        for k, v in data.items()
+        if not k.startswith("_") and k not in ("person_id", "prev_decision")
+    }
+    started = datetime.fromisoformat(state.started_at) if state.started_at else out.at
+    kind: Literal["reflection", "checkin"] = (
+        "reflection" if node.record == "reflection" else "checkin"
+    )
+    out.effects.append(
+        Finish(
+            kind=kind,
+            person_id=person_id,
+            started_at=started,
+            finished_at=out.at,
+            answers=record_answers,
+        )
+    )
+    days = data.get("followup_days")
+    if isinstance(days, int) and days > 0:
+        out.effects.append(
+            ScheduleAt(
+                due_at=out.at + timedelta(days=days),
+                key=f"checkin:{person_id}",
+                kind="checkin_reminder",
+                payload={"person_id": person_id},
+            )
+        )
+    others = sorted(
+        (dict(p) for p in state.people if p.get("id") != person_id),
+        key=lambda p: str(p.get("last_at") or ""),
+    )
+    people = others[-(MAX_PEOPLE - 1) :]
+    previous = next((p for p in state.people if p.get("id") == person_id), {})
+    people.append(
+        {
+            "id": person_id,
+            "name": data.get("name") or previous.get("name"),
+            "kind": data.get("kind") or previous.get("kind"),
+            "decision": data.get("decision") or previous.get("decision"),
+            "last_at": out.at.isoformat(),
+        }
+    )
+    index, seen = next_mantra(len(script.mantras), state.mantra_seen, state.started_at or "")
+    text = prompts.fill_prompt(
+        node,
+        prompts.fields(state, script),
+        card=prompts.card(data, script, node.flow),
+        mantra=script.mantras[index],
+    )
+    out.say(text)
+    return replace(state, data={}, trail=(), people=tuple(people), mantra_seen=seen)
+
+
+def run_effect(state: State, node: Node, script: Script, out: Out) -> State:
+    if node.effect == "forget":
+        out.effects.append(ForgetUser())
+        out.say(prompts.fill_prompt(node, prompts.fields(state, script)))
+        return State(ask=state.ask)
+    settings = dict(state.mantras)
+    if node.effect == "mantras_on":
+        settings = {
+            "enabled": True,
+            "time": str(state.data.get("time") or settings.get("time") or "09:00"),
+            "tz": str(state.data.get("tz") or settings.get("tz") or "UTC"),
+            "days": str(state.data.get("days") or settings.get("days") or "daily"),
+        }
+    else:
+        settings["enabled"] = False
+    out.effects.append(
+        SetMantras(
+            enabled=bool(settings["enabled"]),
+            time=str(settings.get("time") or "09:00"),
+            tz=str(settings.get("tz") or "UTC"),
+            days=str(settings.get("days") or "daily"),
+        )
+    )
+    state = replace(state, mantras=settings)
+    out.say(prompts.fill_prompt(node, prompts.fields(state, script)))
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
