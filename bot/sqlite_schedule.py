@@ -35,8 +35,7 @@ from bot.schedule_store import (
     Graces,
     Housekept,
 )
-from bot.sqlite_checkpoint import BACKSTOP_PAGES
-from bot.sqlite_support import Job, describe
+from bot.sqlite_support import configure, describe, hand_off
 from bot.store import to_db_time
 
 logger = logging.getLogger(__name__)
@@ -104,11 +103,7 @@ class SqliteSchedule:
 
     def _setup(self) -> None:
         conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+        configure(conn, self._busy_ms)
         migrate(conn)
 
     async def close(self) -> None:
@@ -150,8 +145,7 @@ class SqliteSchedule:
         ``Connection._execute``; see :mod:`bot.sqlite_store`)."""
         if self._db is None:
             raise StoreUnavailable(f"The schedule in {self.path} is closed.")
-        result: T = await self._db._execute(Job(fn, args))  # type: ignore[no-untyped-call]
-        return result
+        return await hand_off(self._db, fn, *args)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._closing:

@@ -44,8 +44,8 @@ from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
 from bot.export import export_user
 from bot.migrate import migrate
-from bot.sqlite_checkpoint import BACKSTOP_PAGES, Checkpointer
-from bot.sqlite_support import Job, describe, transaction
+from bot.sqlite_checkpoint import Checkpointer
+from bot.sqlite_support import configure, describe, hand_off, transaction
 from bot.store import (
     CLAIM_LEASE_SECONDS,
     Address,
@@ -173,14 +173,7 @@ class SqliteStore:
 
     def _setup(self) -> None:
         conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            logger.warning("journal mode is %s, not WAL, at %s", mode, self.path)
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA secure_delete = FAST")  # deleted rows leave no copy in the pages
-        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")  # see sqlite_checkpoint
+        configure(conn, self._busy_ms)
         migrate(conn)
         if crypto.check_key(conn, self._cipher):  # a key on plain data: sealed just now
             crypto.scrub(conn)
@@ -233,9 +226,7 @@ class SqliteStore:
         ``Connection._execute`` (see the module docstring for why)."""
         if self._db is None:
             raise StoreUnavailable(f"The database at {self.path} is closed.")
-        job = Job(fn, args)
-        result: T = await self._db._execute(job)  # type: ignore[no-untyped-call]
-        return result
+        return await hand_off(self._db, fn, *args)
 
     async def _run(self, fn: Callable[..., T], *args: Any, doing: str = "read") -> T:
         """Run ``fn(conn, *args)`` on the database thread: one hand-off."""

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.sqlite_checkpoint import BACKSTOP_PAGES
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REASONS = {
     "SQLITE_NOTADB": "the file is not an SQLite database",
@@ -43,6 +52,29 @@ class Job:
 
     def __repr__(self) -> str:
         return f"<store job {getattr(self.fn, '__name__', 'fn')}>"
+
+
+def configure(conn: sqlite3.Connection, busy_ms: int) -> None:
+    """The settings every connection of ours runs with: WAL (readers never block the writer),
+    ``synchronous=NORMAL`` (a commit is an append; fsync at checkpoints), foreign keys (forget
+    cascades), ``secure_delete`` (deleted rows leave no copy in the pages), and the checkpoint
+    backstop (see :mod:`bot.sqlite_checkpoint`)."""
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        logger.warning("journal mode is %s, not WAL", mode)
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = FAST")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+
+
+async def hand_off(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` on aiosqlite's thread in one hand-off: the one use of the private
+    ``Connection._execute``, which lets a whole batch of statements cost one trip to the
+    database thread (see :mod:`bot.sqlite_store`)."""
+    result: T = await db._execute(Job(fn, args))  # type: ignore[no-untyped-call]
+    return result
 
 
 class transaction:
