@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dialogs import answering, answers, care, deliveries, flow, prompts
+from dialogs import answering, answers, care, deliveries, flow, prompts, shortcuts
 from dialogs.model import (
     Command,
     Event,
@@ -73,6 +73,8 @@ def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> 
         if not state.intro_seen:
             return flow.begin(state, "reflect", script, out)
         return flow.menu(state, script, out)
+    if name == "mantras" and event.arg.strip():
+        return shortcuts.mantras_command(state, event.arg, script, out)
     if name in flow.FLOW_COMMANDS:
         return flow.begin(state, name, script, out)
     if name == "help":

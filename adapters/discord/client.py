@@ -29,7 +29,6 @@ from adapters.discord.sender import DiscordDeliverer, Outbox, Place
 from adapters.discord.translate import (
     address_of,
     answered_text,
-    asks_within,
     command_events,
     is_unreachable,
     merge_turns,
@@ -41,7 +40,7 @@ from adapters.discord.translate import (
 )
 from adapters.discord.views import ANSWER_MODAL_ID, AnswerModal, ChoiceButton, WriteButton
 from bot.store import UserKey
-from dialogs.model import Command, Event, Reply
+from dialogs.model import Event, Reply
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -229,22 +228,15 @@ class ThresholdClient(discord.Client):
 
         ``dm_id`` becomes the person's address for later deliveries; ``None`` (their DMs are
         closed) leaves the stored address, and its "unreachable" mark, as they are.
-
-        Several events (a slash command with prefilled answers) are fed while the core keeps
-        asking the command's own questions; see :func:`~adapters.discord.translate.asks_within`.
         """
         lock = self._order.get(who)
         if lock is None:
             lock = self._order[who] = asyncio.Lock()
         async with lock:
             turns: list[list[Reply]] = []
-            flow = events[0].name if isinstance(events[0], Command) else ""
             address = address_of(dm_id) if dm_id is not None else None
-            for index, event in enumerate(events):
-                replies = await self.core.conversations.handle(who, event, address=address)
-                turns.append(replies)
-                if index + 1 < len(events) and not asks_within(replies, flow):
-                    break
+            for event in events:
+                turns.append(await self.core.conversations.handle(who, event, address=address))
             logger.debug("%s: %d event(s) -> %s", who, len(turns), _kinds(turns))
             await self.outbox.show(str(who), merge_turns(turns), place)
         if place.dms_closed:

@@ -5,8 +5,7 @@ Discord → core:
 * :func:`message_to_event` turns a direct message into an event (typed ``/name`` is a
   :class:`Command`, a sticker or a file an :class:`Unsupported`, anything else :class:`Text`).
 * :func:`command_events` turns a slash command and its options into the events it stands for;
-  ``/mantras`` options become the typed answers to the questions of the mantras flow, fed by
-  the runner only while :func:`asks_within` says the flow is asking (see :func:`merge_turns`).
+  ``/mantras`` options become the command's arguments (``/mantras on 07:30 Europe/Berlin``).
 * :func:`pick_event` and :func:`modal_event` turn a pressed button and a submitted "Write
   answer" modal into a :class:`Pick` and a :class:`Text`.
 * :func:`timezone_choices` ranks IANA names for the ``/mantras`` time zone autocomplete.
@@ -44,7 +43,6 @@ __all__ = [
     "PLATFORM",
     "address_of",
     "answered_text",
-    "asks_within",
     "command_events",
     "is_unreachable",
     "merge_turns",
@@ -84,15 +82,6 @@ FREQUENCIES: tuple[tuple[str, str], ...] = (
     ("Once a week, on Sunday", "sun"),
 )
 """``/mantras frequency`` choices: (shown name, value)."""
-_WEEKDAYS = {
-    "mon": "monday",
-    "tue": "tuesday",
-    "wed": "wednesday",
-    "thu": "thursday",
-    "fri": "friday",
-    "sat": "saturday",
-    "sun": "sunday",
-}
 COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -168,51 +157,23 @@ def command_events(name: str, options: Mapping[str, object], at: datetime) -> tu
     """The events a slash command stands for.
 
     ``/history page:2`` is ``Command("history", arg="2")``. ``/mantras`` with options is the
-    command followed by the answers a person would type to the flow's questions, in order:
-    turn on/off, then time, time zone and frequency (a weekly frequency answers two questions).
-    The answers stop at the first option not given; the rest is asked as usual.
+    same command a person could type: ``/mantras on 07:30 Europe/Berlin weekdays`` (the core
+    sets what it was given and asks only what is missing).
     """
     if name == "history":
         page = options.get("page")
         return (Command("history", at, arg=str(page) if page else ""),)
     if name != "mantras":
         return (Command(name, at),)
-    events: list[Event] = [Command("mantras", at)]
     turn = str(options.get("turn") or "")
     if turn == "off":
-        return (*events, Text("off", at))
-    answers = [options.get("time"), options.get("timezone")]
-    frequency = str(options.get("frequency") or "")
-    if frequency in _WEEKDAYS:
-        answers += ["weekly", _WEEKDAYS[frequency]]
-    elif frequency:
-        answers.append(frequency)
-    if turn != "on" and not any(answers):
-        return tuple(events)
-    events.append(Text("on", at))
-    for answer in answers:
-        if not answer:
-            break
-        events.append(Text(str(answer), at))
-    return tuple(events)
-
-
-def asks_within(replies: Sequence[Reply], flow: str) -> bool:
-    """Whether a turn ended asking a question of ``flow`` and understood what it was given
-    (no notice): only then is the next prefilled answer of :func:`command_events` fed.
-
-    Buttons are namespaced ``thr:<flow>.<node>:…``, so a question of another flow (for
-    example "finish what you started first?") stops the answers from going astray.
-    """
-    if not replies or any(r.kind == "notice" for r in replies):
-        return False
-    last = replies[-1]
-    prefix = f"thr:{flow}."
-    return (
-        last.kind == "ask"
-        and bool(last.buttons)
-        and all(b.data.startswith(prefix) for b in last.buttons)
-    )
+        return (Command("mantras", at, arg="off"),)
+    words = ["on"] if turn == "on" else []
+    for option in ("time", "timezone", "frequency"):
+        value = " ".join(str(options.get(option) or "").split())
+        if value:
+            words.append(value.replace(" ", "_") if option == "timezone" else value)
+    return (Command("mantras", at, arg=" ".join(words)),)
 
 
 def merge_turns(turns: Sequence[Sequence[Reply]]) -> list[Reply]:

@@ -13,7 +13,6 @@ import pytest
 from adapters.discord.translate import (
     address_of,
     answered_text,
-    asks_within,
     command_events,
     is_unreachable,
     merge_turns,
@@ -138,24 +137,17 @@ def test_bots_servers_and_system_messages_are_not_answered(state: Any) -> None:
         ("history", {"page": None}, [Command("history", AT)]),
         ("history", {"page": 3}, [Command("history", AT, arg="3")]),
         ("mantras", {}, [Command("mantras", AT)]),
-        ("mantras", {"turn": "off", "time": "7:00"}, [Command("mantras", AT), Text("off", AT)]),
-        ("mantras", {"turn": "on"}, [Command("mantras", AT), Text("on", AT)]),
+        ("mantras", {"turn": "off", "time": "7:00"}, [Command("mantras", AT, "off")]),
+        ("mantras", {"turn": "on"}, [Command("mantras", AT, "on")]),
         (
             "mantras",
             {"turn": "on", "time": "7:30", "timezone": "Europe/Berlin", "frequency": "daily"},
-            [Command("mantras", AT)]
-            + [Text(t, AT) for t in ("on", "7:30", "Europe/Berlin", "daily")],
+            [Command("mantras", AT, "on 7:30 Europe/Berlin daily")],
         ),
         (
             "mantras",
-            {"time": "9pm", "timezone": "UTC", "frequency": "fri"},
-            [Command("mantras", AT)]
-            + [Text(t, AT) for t in ("on", "9pm", "UTC", "weekly", "friday")],
-        ),
-        (
-            "mantras",
-            {"timezone": "UTC", "frequency": "daily"},
-            [Command("mantras", AT), Text("on", AT)],
+            {"time": "9pm", "timezone": "New York", "frequency": "fri"},
+            [Command("mantras", AT, "9pm New_York fri")],
         ),
     ],
 )
@@ -163,18 +155,6 @@ def test_slash_commands_become_core_events(
     name: str, options: dict[str, object], expected: list[object]
 ) -> None:
     assert list(command_events(name, options, AT)) == expected
-
-
-def test_prefilled_answers_are_fed_only_while_the_flow_asks_its_own_question() -> None:
-    own = Reply("What time?", "ask", (Button("thr:mantras.time:0900:4", "09:00"),))
-    other = Reply("Go on?", "ask", (Button("thr:core.switch:go_on:4", "Go on"),))
-    hint = Reply("Please type a time like 07:45.", "notice")
-    assert asks_within([Reply("Intro"), own], "mantras")
-    assert not asks_within([other], "mantras")
-    assert not asks_within([hint, own], "mantras")
-    assert not asks_within([Reply("Done.")], "mantras")
-    assert not asks_within([Reply("Name?", "ask", free_text=True)], "mantras")
-    assert not asks_within([], "mantras")
 
 
 def test_merged_turns_show_only_what_was_not_answered_by_the_next_event() -> None:
