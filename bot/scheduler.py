@@ -138,7 +138,7 @@ class Scheduler:
         """Start ticking: at once, then every ``tick_seconds``."""
         self._apscheduler = AsyncIOScheduler(timezone=UTC)
         self._apscheduler.add_job(
-            self._wake.set,
+            self._nudge,
             "interval",
             seconds=self._tick_seconds,
             id="threshold-scheduler-tick",
@@ -177,6 +177,11 @@ class Scheduler:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    async def _nudge(self) -> None:
+        """The APScheduler job. A coroutine, so it runs on this loop: a plain function would
+        run in a worker thread, and ``asyncio.Event`` is not thread-safe."""
+        self._wake.set()
 
     async def _ticker(self) -> None:
         while True:
