@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import dialogs
@@ -34,7 +34,7 @@ from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
 from bot.recurrence import zone
-from bot.store import Address, RecordSummary, Store, UserKey, to_db_time
+from bot.store import Address, RecordSummary, Store, UserKey, to_db_time, utc_now
 from dialogs.model import (
     Attachment,
     Event,
@@ -58,10 +58,6 @@ CHART_FILENAME = "threshold-history.png"
 HISTORY_PAGE_SIZE = 5
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(slots=True)
 class _Slot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -76,7 +72,7 @@ class Conversations:
         store: Store,
         script: Script,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         history_page_size: int = HISTORY_PAGE_SIZE,
         metrics: Metrics | None = None,
     ) -> None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for
@@ -26,7 +26,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.sqlite_schedule import SqliteSchedule
 from bot.sqlite_store import SqliteStore
-from bot.store import Store
+from bot.store import Store, utc_now
 from dialogs import load_script
 from dialogs.script import Script
 
@@ -62,7 +62,7 @@ async def open_core(
     opened, and :class:`~bot.errors.ConfigError` for a wrong or missing ``ENCRYPTION_KEY`` or
     an unreadable ``SAFETY_RESOURCES_FILE``. ``clock`` is the scheduler's (tests move it; by
     default the real time)."""
-    clock = clock or _utc_now
+    clock = clock or utc_now
     script = script_for(load_script(), settings.safety_resources_file)
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = cipher_for(key)
@@ -105,10 +105,6 @@ async def open_core(
             metrics=metrics,
             before_stop=[scheduler.stop],
         )
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def limits(settings: Settings) -> dict[str, Limit]:

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import StaleWrite, StoreUnavailable
@@ -34,16 +34,13 @@ from bot.store import (
     mantras_json,
     page_count,
     to_db_time,
+    utc_now,
 )
 from bot.store import RecordSummary as Summary
 from dialogs.codec import dumps, loads
 from dialogs.model import JSON
 
 Row = dict[str, Any]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _dump(row: Row) -> str:
@@ -75,7 +72,7 @@ class _Table:
 class MemoryStore:
     """:class:`bot.store.Store` in memory. Same contract as ``SqliteStore``, none of its speed."""
 
-    def __init__(self, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         self._ids = itertools.count(1)
         self._users = _Table()

@@ -63,7 +63,7 @@ from bot.schedule_store import (
     Graces,
     ScheduleStore,
 )
-from bot.store import Store
+from bot.store import Store, utc_now
 from dialogs.deliveries import mantra_reply, reminder_reply
 from dialogs.model import Reply, State
 from dialogs.script import Script
@@ -77,10 +77,6 @@ SENDING_LEASE = timedelta(minutes=5)
 HOUSEKEEPING_EVERY = timedelta(minutes=1)
 SHUTDOWN_GRACE = 5.0
 """Seconds that sends already started get to finish when the process stops."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -106,7 +102,7 @@ class Scheduler:
         script: Script,
         deliverers: Mapping[str, Deliverer],
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         tick_seconds: float = 1.0,
         graces: Graces | None = None,
         limits: Mapping[str, Limit] | None = None,

@@ -16,7 +16,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -36,17 +36,13 @@ from bot.schedule_store import (
     Housekept,
 )
 from bot.sqlite_support import configure, describe, hand_off
-from bot.store import to_db_time
+from bot.store import to_db_time, utc_now
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_MARKS = 1024
 """Outcome changes written in one transaction at most."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -68,7 +64,7 @@ class SqliteSchedule:
         path: Path | str,
         *,
         busy_timeout: float = 5.0,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         cipher: Sealer = PLAIN,
     ) -> None:
         self.path = Path(path)

@@ -30,7 +30,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -57,6 +57,7 @@ from bot.store import (
     TurnWrite,
     UserKey,
     to_db_time,
+    utc_now,
 )
 from dialogs.codec import InvalidState, loads
 from dialogs.model import JSON, State
@@ -65,10 +66,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_BATCH = 512
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -116,7 +113,7 @@ class SqliteStore:
         cache_size: int = 10_000,
         busy_timeout: float = 5.0,
         checkpoint_every: float = 0.5,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         cipher: Sealer = PLAIN,
     ) -> None:
         self.path = Path(path)

@@ -223,6 +223,11 @@ CLAIM_LEASE_SECONDS = 600
 """How long a claimed due item stays reserved for the process that claimed it."""
 
 
+def utc_now() -> datetime:
+    """The real clock, timezone-aware UTC: the default wherever a clock can be passed in."""
+    return datetime.now(UTC)
+
+
 def to_db_time(at: datetime) -> str:
     """A fixed-width UTC ISO-8601 string; naive datetimes are a programmer error."""
     if at.tzinfo is None or at.utcoffset() is None:
