@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dialogs
@@ -34,7 +34,8 @@ from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
 from bot.recurrence import zone
-from bot.store import Address, RecordSummary, Store, UserKey, to_db_time, utc_now
+from bot.store import Address, Store, UserKey, to_db_time, utc_now
+from dialogs import records
 from dialogs.model import (
     Attachment,
     Event,
@@ -44,6 +45,7 @@ from dialogs.model import (
     SetMantras,
     ShowHistory,
     ShowMantras,
+    ShowRecord,
     SnoozeMantras,
     State,
     Step,
@@ -164,6 +166,8 @@ class Conversations:
         for effect in result.effects:
             if isinstance(effect, ShowHistory):
                 replies.extend(await self._history(key, effect.page, result.state))
+            elif isinstance(effect, ShowRecord):
+                replies.append(await self._record(key, effect.record_id, result.state))
             elif isinstance(effect, ExportData):
                 replies.append(await self._export(key))
             elif isinstance(effect, ShowMantras):
@@ -182,18 +186,19 @@ class Conversations:
         if not found.items:
             return [Reply(say("history.empty"))]
         tz = zone(str(state.mantras.get("tz") or "UTC"))
-        lines = [say("history.header", page=str(found.page + 1), pages=str(found.pages))]
-        lines.extend(self._history_line(item, state, tz.key) for item in found.items)
-        if found.page + 1 < found.pages:
-            lines.append(say("history.more", next=str(found.page + 2)))
-        elif found.page > 0:
-            lines.append(say("history.first"))
-        replies = [Reply("\n".join(lines))]
+        replies = [records.page(found.items, found.page, found.pages, state, self._script, tz)]
         if found.page == 0:  # the chart comes with the first page only
             chart = await self._chart(key, state, tz)
             if chart is not None:
                 replies.append(chart)
         return replies
+
+    async def _record(self, key: UserKey, record_id: int, state: State) -> Reply:
+        found = await self._store.record(key, record_id)
+        if found is None:
+            return Reply(self._script.say("history.not_found"))
+        tz = zone(str(state.mantras.get("tz") or "UTC"))
+        return records.view(found, state, self._script, tz)
 
     async def _chart(self, key: UserKey, state: State, tz: ZoneInfo) -> Reply | None:
         """Reciprocity and feeling over time, for relationships with two or more points."""
@@ -212,35 +217,6 @@ class Conversations:
             logger.exception("history chart of %s could not be drawn", key)
             return None
         return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
-
-    def _history_line(self, item: RecordSummary, state: State, tz: str) -> str:
-        say = self._script.say
-        answers = item.answers
-        person = next((p for p in state.people if p.get("id") == item.person_id), {})
-        name = answers.get("name") or person.get("name") or say("someone")
-        flow = self._script.flows.get(item.kind)
-        details = []
-        for question, message in (("reciprocity", "card_reciprocity"), ("feeling", "card_feeling")):
-            if isinstance(answers.get(question), int):
-                details.append(say(message, value=str(answers[question])))
-        decision = answers.get("decision")
-        if isinstance(decision, str):
-            details.append(say("card_decision", value=self._label("decision", decision)))
-        return say(
-            "history.item",
-            date=_day(item.finished_at.astimezone(zone(tz)).date()),
-            kind=flow.title if flow else item.kind,
-            name=str(name),
-            details="".join(f" · {d}" for d in details),
-        )
-
-    def _label(self, store: str, option_id: str) -> str:
-        for node in self._script.nodes.values():
-            if node.store == store:
-                option = node.option(option_id)
-                if option is not None:
-                    return option.label
-        return option_id
 
     async def _export(self, key: UserKey) -> Reply:
         document = {
@@ -279,10 +255,6 @@ def _before_question(replies: list[Reply], shown: list[Reply]) -> list[Reply]:
     if shown and replies and replies[-1].kind == "ask":
         return [*replies[:-1], *shown, replies[-1]]
     return replies + shown
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def when(moment: datetime, tz: str, now: datetime) -> str:

@@ -246,18 +246,14 @@ class MemoryStore:
         rows = [] if user_id is None else self._records.where(user_id=user_id)
         rows.sort(key=lambda item: (item[1]["finished_at"], item[0]), reverse=True)
         chosen = rows[page * per_page : (page + 1) * per_page]
-        items = tuple(
-            Summary(
-                id=row_id,
-                kind=row["kind"],
-                person_id=row["person_id"],
-                started_at=from_db_time(row["started_at"]),
-                finished_at=from_db_time(row["finished_at"]),
-                answers=answers_from_rows([AnswerRow(**a) for a in row["answers"]]),
-            )
-            for row_id, row in chosen
-        )
+        items = tuple(_summary(row_id, row) for row_id, row in chosen)
         return HistoryPage(items=items, page=page, pages=page_count(len(rows), per_page))
+
+    async def record(self, key: UserKey, record_id: int) -> Summary | None:
+        await self._tick()
+        user_id = self._user_id(key)
+        rows = [] if user_id is None else self._records.where(user_id=user_id)
+        return next((_summary(i, row) for i, row in rows if i == record_id), None)
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None:
         await self._tick()
@@ -404,3 +400,14 @@ class MemoryStore:
 
 def _addr(address: Address | None) -> Row | None:
     return None if address is None else {"platform": address.platform, "chat_id": address.chat_id}
+
+
+def _summary(row_id: int, row: dict[str, Any]) -> Summary:
+    return Summary(
+        id=row_id,
+        kind=row["kind"],
+        person_id=row["person_id"],
+        started_at=from_db_time(row["started_at"]),
+        finished_at=from_db_time(row["finished_at"]),
+        answers=answers_from_rows([AnswerRow(**a) for a in row["answers"]]),
+    )

@@ -69,6 +69,30 @@ def history(
     return HistoryPage(items=items, page=page, pages=page_count(int(total[0]), per_page))
 
 
+def record(
+    conn: sqlite3.Connection, key: UserKey, record_id: int, cipher: Sealer = PLAIN
+) -> RecordSummary | None:
+    user_id = find_user(conn, key)
+    if user_id is None:
+        return None
+    row = conn.execute(
+        "SELECT id, kind, person_id, started_at, finished_at FROM records"
+        " WHERE id = ? AND user_id = ?",
+        (record_id, user_id),
+    ).fetchone()
+    if row is None:
+        return None
+    answers = answer_rows(conn, [row[0]], cipher)
+    return RecordSummary(
+        id=row[0],
+        kind=row[1],
+        person_id=row[2],
+        started_at=from_db_time(row[3]),
+        finished_at=from_db_time(row[4]),
+        answers=answers_from_rows(answers.get(row[0], [])),
+    )
+
+
 def answer_rows(
     conn: sqlite3.Connection, record_ids: list[int], cipher: Sealer = PLAIN
 ) -> dict[int, list[AnswerRow]]:

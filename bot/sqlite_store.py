@@ -53,6 +53,7 @@ from bot.store import (
     DueItem,
     HistoryPage,
     MantraSubscription,
+    RecordSummary,
     Saved,
     TurnWrite,
     UserKey,
@@ -355,6 +356,9 @@ class SqliteStore:
 
     async def history(self, key: UserKey, *, page: int = 0, per_page: int = 5) -> HistoryPage:
         return await self._run(reads.history, key, max(page, 0), per_page, self._cipher)
+
+    async def record(self, key: UserKey, record_id: int) -> RecordSummary | None:
+        return await self._run(reads.record, key, record_id, self._cipher)
 
     async def export(self, key: UserKey) -> dict[str, JSON]:
         return await self._run(export_user, key, self._cipher)

@@ -189,6 +189,11 @@ class Store(Protocol):
         """Finished records, newest first; ``page`` counts from 0."""
         ...
 
+    async def record(self, key: UserKey, record_id: int) -> RecordSummary | None:
+        """One finished record of the person's; ``None`` when they have none with that id
+        (another person's record is never returned)."""
+        ...
+
     async def export(self, key: UserKey) -> dict[str, JSON]:
         """Every stored row about the person, as a JSON-able document."""
         ...

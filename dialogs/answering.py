@@ -21,10 +21,24 @@ def skip(state: State, node: Node, script: Script, out: flow.Out) -> State:
         out.say(script.say("not_skippable"), "notice")
         flow.reask(state, script, out)
         return state
+    if node.type == "text" and state.data.get(node.store or ""):
+        return keep(state, node, script, out)  # back on a note: skipping it keeps what was written
     data = {k: v for k, v in state.data.items() if k != node.store}
     state = replace(state, data=data)
     target = node.next_new if node.type == "person" and node.next_new else node.next
     return flow.answer(state, node, {}, target, script, out, label=script.say("answered_skip"))
+
+
+def keep(state: State, node: Node, script: Script, out: flow.Out) -> State:
+    """Keep the note written earlier on ``node`` (reached again with /back) and go on."""
+    return flow.answer(state, node, {}, node.next, script, out, label=script.say("answered_kept"))
+
+
+def clear(state: State, node: Node, script: Script, out: flow.Out) -> State:
+    """Clear the note written earlier on ``node`` and go on."""
+    state = flow.without(state, node.store or node.id)
+    label = script.say("answered_cleared")
+    return flow.answer(state, node, {}, node.next, script, out, label=label)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,11 +66,28 @@ def choose(state: State, node: Node, option: Option, script: Script, out: flow.O
     value: JSON = option.id
     if node.type in ("days", "time", "timezone", "rating"):
         value = option.value if option.value is not None else option.id
+    label = option.label
+    if node.type == "rating" and isinstance(value, int):
+        label = prompts.rating_text(node, value, script, message="rating_echo")
     target = option.next or node.next
     after = option.say
-    return flow.answer(
-        state, node, {store: value}, target, script, out, label=option.label, after=after
-    )
+    return flow.answer(state, node, {store: value}, target, script, out, label=label, after=after)
+
+
+def select(state: State, node: Node, options: list[Option], script: Script, out: flow.Out) -> State:
+    """Several options of a multi question named at once ("2 5 4"): choose them, and Done."""
+    store = node.store or node.id
+    current = state.data.get(store)
+    selected = [str(s) for s in current] if isinstance(current, list) else []
+    named = [o for o in options if not o.exclusive]
+    if named:  # "None of these" beside others means the others
+        exclusive = {o.id for o in node.options if o.exclusive}
+        selected = [s for s in selected if s not in exclusive]
+        selected += [o.id for o in named if o.id not in selected]
+    else:
+        selected = [options[0].id]
+    state = replace(state, data={**state.data, store: list[JSON](selected)})
+    return multi_done(state, node, script, out)
 
 
 def toggle(state: State, node: Node, option: Option, script: Script, out: flow.Out) -> State:

@@ -53,6 +53,8 @@ def offer(state: State, concern: Concern, then: str, script: Script) -> tuple[St
     data: dict[str, JSON] = {**state.data, SAFETY_KEY: then}
     state = replace(state, data=data, ask=state.ask + 1)
     message = f"{script.say(f'safety_{concern}')}\n\n{script.say('safety')}"
+    if state.data.get("kind") == "work":  # workplace help beside the general resources
+        message += f"\n\n{script.say('work_help')}"
     return state, [Reply(text=message), question(state, script)]
 
 

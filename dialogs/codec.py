@@ -27,6 +27,7 @@ def state_to_json(state: State) -> dict[str, JSON]:
         "people": [dict(p) for p in state.people],
         "mantra_seen": list(state.mantra_seen),
         "mantras": dict(state.mantras),
+        "heard": list(state.heard),
     }
 
 
@@ -75,6 +76,9 @@ def state_from_json(raw: object) -> State:
     mantras = raw.get("mantras", {})
     if not isinstance(mantras, dict):
         raise InvalidState("mantras must be an object")
+    heard = raw.get("heard", [])
+    if not isinstance(heard, list) or not all(isinstance(h, str) for h in heard):
+        raise InvalidState("heard must be a list of line ids")
     intro = raw.get("intro_seen", False)
     if not isinstance(intro, bool):
         raise InvalidState("intro_seen must be a boolean")
@@ -90,4 +94,5 @@ def state_from_json(raw: object) -> State:
         people=tuple(cast(list[dict[str, JSON]], people)),
         mantra_seen=tuple(cast(list[int], seen)),
         mantras=cast(dict[str, JSON], mantras),
+        heard=tuple(cast(list[str], heard)),
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dialogs.model import JSON, Button, Effect, Reply, SetMantras, SnoozeMantras, State
-from dialogs.prompts import button_data
+from dialogs.prompts import button_data, reminders_note
 from dialogs.script import Script
 
 MANTRA = "core.mantra"
@@ -42,6 +42,7 @@ __all__ = [
     "minute",
     "on_press",
     "reminder_reply",
+    "typed",
 ]
 
 
@@ -111,9 +112,8 @@ def on_press(
             days=str(settings.get("days") or "daily"),
         )
         said = "mantra_stopped" if settings.get("enabled") else "mantra_already_off"
-        return Press(
-            (answered, Reply(script.say(said))), (effect,), mantras={**settings, "enabled": False}
-        )
+        text = script.say(said, reminders=reminders_note(state, script, now))
+        return Press((answered, Reply(text)), (effect,), mantras={**settings, "enabled": False})
     if not settings.get("enabled"):
         return Press((answered, Reply(script.say("mantra_already_off"))))
     until = instant(at) + timedelta(days=script.snooze_days)
@@ -123,3 +123,14 @@ def on_press(
         (answered, Reply(script.say("mantra_snoozed", days=script.snooze_days))),
         (SnoozeMantras(until=until),),
     )
+
+
+def typed(state: State, text: str, now: datetime, script: Script) -> Press | None:
+    """Words typed instead of a delivered mantra's buttons ("stop mantras", "snooze"): the
+    same as pressing them, a snooze counted from now. ``None`` for any other text."""
+    key = " ".join(text.casefold().strip(" .!").split())
+    if key in script.stop_words:
+        return on_press(state, MANTRA, STOP, minute(now), now, script)
+    if key in script.snooze_words:
+        return on_press(state, MANTRA, SNOOZE, minute(now), now, script)
+    return None

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from dialogs import care, prompts
+from dialogs import care, listening, prompts
 from dialogs.mantras import next_mantra
 from dialogs.model import (
     JSON,
     Button,
+    Cancel,
     Effect,
     Finish,
     ForgetUser,
@@ -29,9 +30,16 @@ from dialogs.script import Node, Script
 
 FLOW_COMMANDS = frozenset({"reflect", "checkin", "mantras", "forget"})
 NO_INTRO_FLOWS = frozenset({"forget"})
+KEEPS_OPENING = frozenset({"reflect", "checkin"})
+"""Flows that keep what the person wrote before they began (``opening``) with their answers."""
 SWITCH = "core.switch"
 MENU = "core.menu"
+CANCEL = "core.cancel"
 SWITCH_KEY = "_switch"
+CANCEL_KEY = "_cancel"
+OPENING = "opening"
+"""What the person wrote that was not an answer (typed before a flow began, or a sentence
+where a name was asked): kept with the flow's answers, shown on the card."""
 MAX_PEOPLE = 8
 """The relationships a state remembers for the check-in picker (the most recent ones); every
 record stays in the store whatever falls off this list."""
@@ -53,20 +61,71 @@ class Out:
 
 
 def current(state: State, script: Script) -> Node | None:
-    return script.nodes.get(state.node) if state.node else None
+    """The open question, as asked about the kind of connection chosen."""
+    node = script.nodes.get(state.node) if state.node else None
+    return node.for_kind(state.data.get("kind")) if node is not None else None
+
+
+def node_of(state: State, node_id: str, script: Script) -> Node:
+    return script.node(node_id).for_kind(state.data.get("kind"))
+
+
+def has_answers(state: State) -> bool:
+    """Whether the flow in progress holds anything the person gave (so leaving it loses it)."""
+    return state.flow is not None and any(not k.startswith("_") for k in state.data)
+
+
+def without(state: State, key: str) -> State:
+    return replace(state, data={k: v for k, v in state.data.items() if k != key})
 
 
 def reask(state: State, script: Script, out: Out) -> None:
     if care.pending(state) is not None:
         out.replies.append(care.question(state, script))
         return
+    if state.data.get(CANCEL_KEY):
+        out.replies.append(cancel_question(state, script))
+        return
     node = current(state, script)
     if node is not None:
         out.replies.append(prompts.ask(state, node, script))
 
 
+def cancel_question(state: State, script: Script) -> Reply:
+    buttons = tuple(
+        Button(prompts.button_data(CANCEL, option, state.ask), script.say(label))
+        for option, label in (("yes", "cancel_yes"), ("no", "cancel_no"))
+    )
+    text = script.say("cancel_confirm", flow=flow_title(state, script))
+    return Reply(text=text, kind="ask", buttons=buttons)
+
+
 def end(state: State) -> State:
     return replace(state, flow=None, node=None, data={}, trail=(), started_at=None)
+
+
+def hear(state: State, node: Node, text: str, script: Script, out: Out) -> State:
+    """Say one line that shows ``text`` was heard (when it needs one), remembering it."""
+    name = state.data.get("name")
+    heard = listening.acknowledge(
+        text,
+        script.listening,
+        node=node.id,
+        kind=str(state.data.get("kind") or "") or None,
+        name=name if isinstance(name, str) and name else None,
+        heard=state.heard,
+    )
+    if heard is None:
+        return state
+    out.say(heard.text)
+    return replace(state, heard=listening.remember(state.heard, heard.id))
+
+
+def keep_opening(state: State, text: str, script: Script) -> State:
+    """Keep ``text`` as something the person wrote that was not an answer."""
+    before = state.data.get(OPENING)
+    joined = f"{before}\n{text}" if isinstance(before, str) and before else text
+    return replace(state, data={**state.data, OPENING: joined[-10_000:]})
 
 
 def show(state: State, node: Node, script: Script, out: Out, *, updates: bool = False) -> State:
@@ -86,7 +145,10 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
         node = script.node(target)
         if node.flow != state.flow:
             state = replace(state, flow=node.flow, data={}, trail=(), started_at=out.at.isoformat())
-        if node.requires and node.requires not in state.data:
+        node = node.for_kind(state.data.get("kind"))
+        if (node.requires and node.requires not in state.data) or (
+            node.unless == "mantras_enabled" and state.mantras.get("enabled")
+        ):
             target = node.next
         elif node.type == "person" and not state.people:
             out.say(script.say("no_people"))
@@ -101,6 +163,14 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
             return show(state, node, script, out)
 
 
+def _passed_over(state: State, node: Node) -> bool:
+    """A node that is not asked: what it requires is missing, or what it is for holds already
+    (the offer of mantras to someone who has them)."""
+    if node.requires and node.requires not in state.data:
+        return True
+    return node.unless == "mantras_enabled" and bool(state.mantras.get("enabled"))
+
+
 def answer(
     state: State,
     node: Node,
@@ -111,13 +181,18 @@ def answer(
     *,
     label: str | None = None,
     after: str | None = None,
+    typed: str | None = None,
 ) -> State:
+    """Apply ``updates``, echo the choice (``label``) and its line (``after``), acknowledge a
+    typed answer (``typed``, on a question that listens), and go on to ``target``."""
     data = {k: v for k, v in {**state.data, **updates}.items() if k != TZ_CANDIDATES}
     if label is not None:
         out.replies.append(Reply(text=label, kind="answer"))
     if after:
         out.say(after)
     state = replace(state, data=data, trail=(*state.trail, node.id))
+    if typed is not None and node.listen:
+        state = hear(state, node, typed, script, out)
     return goto(state, target, script, out)
 
 
@@ -132,6 +207,8 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
         out.say(script.say("welcome_back", flow=flow.title))
         reask(state, script, out)
         return state
+    if state.flow is not None and not has_answers(state):
+        state = end(state)  # nothing given yet (a menu left open): nothing to lose by leaving
     if state.flow is not None:
         state = replace(state, data={**state.data, SWITCH_KEY: flow_id}, ask=state.ask + 1)
         current = flow_title(state, script)
@@ -150,17 +227,19 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
         state = replace(state, intro_seen=True)
     if flow_id == "mantras" and state.mantras.get("enabled"):
         out.effects.append(ShowMantras())
-    state = replace(state, data={}, trail=(), started_at=out.at.isoformat())
+    opening = state.data.get(OPENING) if flow_id in KEEPS_OPENING else None
+    data: dict[str, JSON] = {OPENING: opening} if isinstance(opening, str) and opening else {}
+    state = replace(state, data=data, trail=(), started_at=out.at.isoformat())
     state = replace(state, flow=flow_id)
     return goto(state, flow.start, script, out)
 
 
-def menu(state: State, script: Script, out: Out) -> State:
+def menu(state: State, script: Script, out: Out, *, text: str = "menu") -> State:
     state = replace(state, ask=state.ask + 1)
     buttons = tuple(
         Button(prompts.button_data(MENU, o.id, state.ask), o.label) for o in script.menu
     )
-    out.replies.append(Reply(text=script.say("menu"), kind="ask", buttons=buttons))
+    out.replies.append(Reply(text=script.say(text), kind="ask", buttons=buttons))
     return state
 
 
@@ -194,36 +273,43 @@ def finish(state: State, node: Node, script: Script, out: Out) -> State:
             answers=record_answers,
         )
     )
+    previous = next((p for p in state.people if p.get("id") == person_id), {})
+    reminder = f"checkin:{person_id}"
     days = data.get("followup_days")
-    if isinstance(days, int) and days > 0:
+    remind_at: str | None = None
+    if isinstance(days, int) and days > 0:  # replaces a reminder asked for before
+        due = out.at + timedelta(days=days)
+        remind_at = due.isoformat()
         out.effects.append(
             ScheduleAt(
-                due_at=out.at + timedelta(days=days),
-                key=f"checkin:{person_id}",
-                kind="checkin_reminder",
-                payload={"person_id": person_id},
+                due_at=due, key=reminder, kind="checkin_reminder", payload={"person_id": person_id}
             )
         )
+    elif previous.get("remind_at"):  # checked in (or let go) without asking again: none due
+        out.effects.append(Cancel(reminder))
     others = sorted(
         (dict(p) for p in state.people if p.get("id") != person_id),
         key=lambda p: str(p.get("last_at") or ""),
     )
     people = others[-(MAX_PEOPLE - 1) :]
-    previous = next((p for p in state.people if p.get("id") == person_id), {})
-    people.append(
-        {
-            "id": person_id,
-            "name": data.get("name") or previous.get("name"),
-            "kind": data.get("kind") or previous.get("kind"),
-            "decision": data.get("decision") or previous.get("decision"),
-            "last_at": out.at.isoformat(),
-        }
-    )
+    words = prompts.last_words(data, script) or previous.get("words")
+    entry: dict[str, JSON] = {
+        "id": person_id,
+        "name": data.get("name") or previous.get("name"),
+        "kind": data.get("kind") or previous.get("kind"),
+        "decision": data.get("decision") or previous.get("decision"),
+        "last_at": out.at.isoformat(),
+    }
+    if words:
+        entry["words"] = words
+    if remind_at:
+        entry["remind_at"] = remind_at
+    people.append(entry)
     index, seen = next_mantra(len(script.mantras), state.mantra_seen, state.started_at or "")
     text = prompts.fill_prompt(
         node,
         prompts.fields(state, script),
-        card=prompts.card(data, script, node.flow),
+        card=prompts.card(data, script),
         mantra=script.mantras[index],
     )
     out.say(text)
@@ -254,7 +340,7 @@ def run_effect(state: State, node: Node, script: Script, out: Out) -> State:
         )
     )
     state = replace(state, mantras=settings)
-    out.say(prompts.fill_prompt(node, prompts.fields(state, script)))
+    out.say(prompts.fill_prompt(node, prompts.fields(state, script, now=out.at)))
     return state
 
 

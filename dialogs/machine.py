@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from dialogs import answering, answers, care, deliveries, flow, prompts, shortcuts
+from dialogs import (
+    answering,
+    answers,
+    care,
+    deliveries,
+    flow,
+    listening,
+    prompts,
+    shortcuts,
+    understanding,
+)
 from dialogs.model import (
     Command,
     Event,
@@ -19,11 +29,13 @@ from dialogs.model import (
     Pick,
     Reply,
     ShowHistory,
+    ShowRecord,
     State,
     Step,
     Text,
 )
-from dialogs.prompts import DONE, NEW, SKIP
+from dialogs.prompts import CLEAR, DONE, NEW, SAME, SKIP
+from dialogs.records import RECORD
 from dialogs.safety import Concern, concern
 from dialogs.script import Node, Option, Script
 
@@ -56,10 +68,19 @@ def step(state: State, event: Event, script: Script) -> Step:
 # Moving between nodes
 
 
+COMMANDS = frozenset(
+    {"start", "reflect", "checkin", "mantras", "forget", "help", "history", "export", "cancel",
+     "back", "skip"}
+)  # fmt: skip
+"""Every command the machine answers (a mistyped one is matched against these)."""
+
+
 def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> State:
     name = answers.clean_text(event.name).lower()
     if state.data.get(flow.SWITCH_KEY) and name not in flow.FLOW_COMMANDS:
-        state = replace(state, data={k: v for k, v in state.data.items() if k != flow.SWITCH_KEY})
+        state = flow.without(state, flow.SWITCH_KEY)
+    if state.data.get(flow.CANCEL_KEY) and name != "cancel":
+        state = flow.without(state, flow.CANCEL_KEY)
     if care.pending(state) is not None:  # a command is a choice too: the question is left
         state = care.without(state)
     if name == "start":
@@ -81,6 +102,7 @@ def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> 
         out.say(script.say("help"))
         if state.flow is not None:
             out.say(script.say("help_in_flow"))
+            flow.reask(state, script, out)
         return state
     if name == "history":
         arg = answers.clean_text(event.arg)
@@ -91,11 +113,7 @@ def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> 
         out.effects.append(ExportData())
         return state
     if name == "cancel":
-        if state.flow is None:
-            out.say(script.say("nothing_to_cancel"))
-            return state
-        out.say(script.say("cancelled", flow=flow.flow_title(state, script)))
-        return flow.end(state)
+        return _cancel(state, script, out)
     if name == "back":
         return _back(state, script, out)
     if name == "skip":
@@ -105,9 +123,41 @@ def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> 
             return state
         return answering.skip(state, node, script, out)
     shown = name[:32] if name.isprintable() else "that"
-    out.say(script.say("unknown_command", command=shown), "notice")
+    near = understanding.near_command(name, COMMANDS) if name.isprintable() else None
+    if near is not None:
+        out.say(script.say("unknown_command_near", command=shown, suggestion=near), "notice")
+    else:
+        out.say(script.say("unknown_command", command=shown), "notice")
     flow.reask(state, script, out)
     return state
+
+
+def _cancel(state: State, script: Script, out: flow.Out) -> State:
+    """Stop the flow in progress; when it holds answers, ask once first."""
+    if state.flow is None:
+        out.say(script.say("nothing_to_cancel"))
+        return state
+    if flow.has_answers(state) and not state.data.get(flow.CANCEL_KEY):
+        state = replace(state, data={**state.data, flow.CANCEL_KEY: True}, ask=state.ask + 1)
+        out.replies.append(flow.cancel_question(state, script))
+        return state
+    out.say(script.say("cancelled", flow=flow.flow_title(state, script)))
+    return flow.end(state)
+
+
+def _on_cancel_pick(state: State, option_id: str, ask: int, script: Script, out: flow.Out) -> State:
+    if option_id not in ("yes", "no"):
+        return _forged(state, script, out)
+    if not state.data.get(flow.CANCEL_KEY) or ask != state.ask:
+        return _stale(state, script, out)
+    label = script.say("cancel_yes" if option_id == "yes" else "cancel_no")
+    out.replies.append(Reply(text=label, kind="answer"))
+    if option_id == "yes":
+        return _cancel(state, script, out)
+    state = flow.without(state, flow.CANCEL_KEY)
+    out.say(script.say("cancel_kept_going"))
+    node = flow.current(state, script)
+    return flow.show(state, node, script, out) if node is not None else state
 
 
 def _back(state: State, script: Script, out: flow.Out) -> State:
@@ -118,24 +168,26 @@ def _back(state: State, script: Script, out: flow.Out) -> State:
         out.say(script.say("first_question"), "notice")
         flow.reask(state, script, out)
         return state
-    previous = script.node(state.trail[-1])
+    previous = flow.node_of(state, state.trail[-1], script)
     state = replace(state, trail=state.trail[:-1])
     return flow.show(state, previous, script, out)
 
 
 def _known_option(node: Node, option_id: str, script: Script) -> bool:
-    """Whether ``node`` could ever have shown a button with ``option_id``."""
+    """Whether ``node`` (as asked about any kind) could ever have shown ``option_id``."""
     if option_id == SKIP:
         return node.optional
     if option_id == DONE:
         return node.type == "multi"
+    if option_id in (SAME, CLEAR):
+        return node.type == "text"
     if node.type == "rating":
         return option_id in {"1", "2", "3", "4", "5"}
     if node.type == "person":
         return option_id == NEW or (option_id[:1] == "p" and option_id[1:].isdecimal())
     if node.type == "timezone" and option_id in script.time_zones:
         return True
-    return node.option(option_id) is not None
+    return any(v.option(option_id) is not None for v in node.variants())
 
 
 def _on_pick(state: State, data: str, script: Script, out: flow.Out) -> State:
@@ -164,6 +216,10 @@ def _on_pick(state: State, data: str, script: Script, out: flow.Out) -> State:
         return flow.begin(flow.end(state), pending, script, out)
     if node_id == care.SAFETY:
         return _on_help_pick(state, option_id, ask, script, out)
+    if node_id == flow.CANCEL:
+        return _on_cancel_pick(state, option_id, ask, script, out)
+    if node_id in _RECORD_NODES:
+        return _on_record_pick(state, option_id, script, out)
     node = script.nodes.get(node_id)
     if node is None or node.type not in prompts.QUESTION_TYPES:
         return _forged(state, script, out)
@@ -171,10 +227,15 @@ def _on_pick(state: State, data: str, script: Script, out: flow.Out) -> State:
         return _forged(state, script, out)
     if node_id != state.node or ask != state.ask:
         return _stale(state, script, out)
+    node = node.for_kind(state.data.get("kind"))
     if option_id == SKIP:
         return answering.skip(state, node, script, out)
     if option_id == DONE:
         return answering.multi_done(state, node, script, out)
+    if option_id == SAME and state.data.get(node.store or ""):
+        return answering.keep(state, node, script, out)
+    if option_id == CLEAR and state.data.get(node.store or ""):
+        return answering.clear(state, node, script, out)
     if node.type == "timezone" and option_id in script.time_zones:
         return answering.choose(
             state, node, Option(id=option_id, label=option_id, value=option_id), script, out
@@ -195,12 +256,18 @@ def _delivery_press(
     press = deliveries.on_press(state, node_id, option_id, at, out.at, script)
     if press is None:
         return _forged(state, script, out)
-    out.replies.extend(press.replies)
-    out.effects.extend(press.effects)
-    if press.mantras is not None:
-        state = replace(state, mantras=press.mantras)
-    if press.start_checkin:
-        return flow.begin(state, "checkin", script, out)
+    return _pressed(state, press, script, out)
+
+
+_RECORD_NODES = frozenset({RECORD})
+
+
+def _on_record_pick(state: State, option_id: str, script: Script, out: flow.Out) -> State:
+    """A button under ``/history`` that opens one record: the service shows it if it is
+    this person's. Never stale (the record stays), and the open question is left as it was."""
+    if not option_id.isdecimal() or len(option_id) > 12:
+        return _forged(state, script, out)
+    out.effects.append(ShowRecord(record_id=int(option_id)))
     out.aside = True
     return state
 
@@ -233,7 +300,12 @@ def _on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
             return _on_pick(
                 state, prompts.button_data(flow.SWITCH, chosen.id, state.ask), script, out
             )
-        state = replace(state, data={k: v for k, v in state.data.items() if k != flow.SWITCH_KEY})
+        state = flow.without(state, flow.SWITCH_KEY)
+    if state.data.get(flow.CANCEL_KEY):
+        chosen = answers.match_option(raw, _cancel_choices(script))
+        if chosen is not None:
+            return _on_cancel_pick(state, chosen.id, state.ask, script, out)
+        state = flow.without(state, flow.CANCEL_KEY)
     if care.pending(state) is not None:
         return _help_text(state, raw, script, out)
     node = flow.current(state, script)
@@ -242,36 +314,116 @@ def _on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
     if state.flow is None or node is None:
         if worry:
             return _offer_help(state, worry, care.IDLE, script, out)
-        if not state.intro_seen:
-            return flow.begin(state, "reflect", script, out)
-        return flow.menu(state, script, out)
+        return _idle_text(state, text, script, out)
     if state.last_at and out.at - datetime.fromisoformat(state.last_at) > RESUME_AFTER:
-        if worry:
-            return _offer_help(state, worry, node.id, script, out)
+        if worry:  # not taken as an answer after so long, but kept, and answered first
+            return _offer_help(flow.keep_opening(state, text, script), worry, node.id, script, out)
         out.say(script.say("welcome_back", flow=flow.flow_title(state, script)))
         flow.reask(state, script, out)
         return state
+    exact = answers.match_option(text, prompts.visible_options(state, node, script))
+    if worry and exact is None:  # an option's own name ("abusive") is that option
+        return _worried(state, node, text, worry, script, out)
     if not text:
         out.say(script.say("empty_text"), "notice")
         flow.reask(state, script, out)
         return state
-    if node.optional and text.casefold() in ("skip", "/skip"):
-        return answering.skip(state, node, script, out)
+    press = deliveries.typed(state, text, out.at, script)
+    if press is not None:
+        return _pressed(state, press, script, out)
     if node.type == "text":
-        if len(text) > node.max_chars:
-            out.say(script.say("too_long", limit=f"{node.max_chars:,}"), "notice")
-            return state
-        if worry:  # keep the answer, then the calm message; "go on" goes where it would have
-            data = {**state.data, node.store or node.id: text}
-            state = replace(state, data=data, trail=(*state.trail, node.id))
-            return _offer_help(state, worry, node.next, script, out)
-        return flow.answer(state, node, {node.store or node.id: text}, node.next, script, out)
+        return _typed_answer(state, node, text, script, out)
     if node.type == "timezone":
-        if worry:
-            return _offer_help(state, worry, node.id, script, out)
         return answering.typed_zone(state, node, text, script, out)
+    return _typed_choice(state, node, text, script, out)
+
+
+def _cancel_choices(script: Script) -> tuple[Option, ...]:
+    return (
+        Option(id="yes", label=script.say("cancel_yes"), aliases=("yes", "y", "stop", "cancel")),
+        Option(id="no", label=script.say("cancel_no"), aliases=("no", "n", "go on", "continue")),
+    )
+
+
+def _worried(
+    state: State, node: Node, text: str, worry: Concern, script: Script, out: flow.Out
+) -> State:
+    """Words that suggest harm, typed in a flow: the calm message and the resources come
+    first. A note is kept, and "go on" goes where it would have; anything else (a name, a
+    reply to a choice) is kept as what was on the person's mind, and the question comes again."""
+    if node.type == "text" and not node.short and len(text) <= node.max_chars:
+        data = {**state.data, node.store or node.id: text}
+        state = replace(state, data=data, trail=(*state.trail, node.id))
+        return _offer_help(state, worry, node.next, script, out)
+    return _offer_help(flow.keep_opening(state, text, script), worry, node.id, script, out)
+
+
+def _idle_text(state: State, text: str, script: Script, out: flow.Out) -> State:
+    """Typed text with no flow open: a command word, a delivery's words, or something on the
+    person's mind — heard, kept for the reflection they may start, and the choices offered."""
+    word = understanding.command_word(text, script)
+    if word is not None and word != "cancel":
+        return _on_command(state, Command(name=word, at=out.at), script, out)
+    press = deliveries.typed(state, text, out.at, script)
+    if press is None and word == "cancel":  # "stop" with nothing open: the mantras, if any
+        if state.mantras.get("enabled"):
+            press = deliveries.typed(state, "stop mantras", out.at, script)
+        else:
+            out.say(script.say("nothing_running"))
+            return state
+    if press is not None:
+        return _pressed(state, press, script, out)
+    quiet = listening.is_quiet(text, script.listening)
+    if not quiet:
+        state = flow.keep_opening(replace(state, data={}), text, script)
+        state = flow.hear(state, _IDLE_NODE, text, script, out)
+    if not state.intro_seen:
+        return flow.begin(state, "reflect", script, out)
+    return flow.menu(state, script, out, text="menu" if quiet else "idle_menu")
+
+
+_IDLE_NODE = Node(id="core.idle", type="text", prompt="", next="@end", listen=True)
+
+
+def _pressed(state: State, press: deliveries.Press, script: Script, out: flow.Out) -> State:
+    out.replies.extend(press.replies)
+    out.effects.extend(press.effects)
+    if press.mantras is not None:
+        state = replace(state, mantras=press.mantras)
+    if press.start_checkin:
+        return flow.begin(state, "checkin", script, out)
+    out.aside = True
+    return state
+
+
+def _typed_answer(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
+    """Text typed on a text question: a command word, a sentence where a name was asked, or
+    the answer (acknowledged when the question listens)."""
+    word = understanding.command_word(text, script)
+    if word is not None:
+        return _on_command(state, Command(name=word, at=out.at), script, out)
+    if node.short and understanding.looks_like_sentence(text):
+        state = flow.hear(flow.keep_opening(state, text, script), node, text, script, out)
+        out.say(script.say("opening_kept"))
+        return flow.show(state, node, script, out)
+    if len(text) > node.max_chars:
+        out.say(script.say("too_long", limit=f"{node.max_chars:,}"), "notice")
+        return state
+    store = node.store or node.id
+    return flow.answer(state, node, {store: text}, node.next, script, out, typed=text)
+
+
+def _typed_choice(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
+    """Text typed where options are shown: a value, a number or several, an option's own words
+    (alone or in a sentence), Done, a command word; otherwise a hint."""
     options = prompts.visible_options(state, node, script)
     option = answering.typed_value(node, text) if node.type in ("days", "time") else None
+    if node.type == "multi" and option is None:
+        numbers = understanding.several_numbers(text)
+        if numbers is not None:
+            if all(1 <= n <= len(options) for n in numbers):
+                return answering.select(state, node, [options[n - 1] for n in numbers], script, out)
+            return _hint(state, node, script, out)
     option = option or answers.match_option(text, options)
     if node.type == "multi" and option is None and answers.is_done_word(text):
         return answering.multi_done(state, node, script, out)
@@ -279,8 +431,24 @@ def _on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
         option = answering.typed_value(node, text)
     if option is not None:
         return answering.choose(state, node, option, script, out)
-    if worry:  # not an answer to this question: the calm message, then this question again
-        return _offer_help(state, worry, node.id, script, out)
+    word = understanding.command_word(text, script)
+    if word is not None:
+        return _on_command(state, Command(name=word, at=out.at), script, out)
+    named = understanding.named_options(text, options)
+    if len(named) == 1:
+        return answering.choose(state, node, named[0], script, out)
+    if len(named) > 1 and node.type == "multi":
+        return answering.select(state, node, named, script, out)
+    if len(named) > 1:
+        labels = [f"“{o.label}”" for o in named]
+        joined = f" {script.say('or_word')} ".join([", ".join(labels[:-1]), labels[-1]])
+        out.say(script.say("did_you_mean", options=joined), "notice")
+        flow.reask(state, script, out)
+        return state
+    return _hint(state, node, script, out)
+
+
+def _hint(state: State, node: Node, script: Script, out: flow.Out) -> State:
     hint = {
         "multi": script.say("hint_multi"),
         "rating": script.say("hint_rating"),

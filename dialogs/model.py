@@ -98,6 +98,9 @@ class Reply:
     free_text: bool = False
     updates_prompt: bool = False
     attachment: Attachment | None = None
+    numbers_are_values: bool = False
+    """A number typed in answer is a value in itself (a number of days), not the position of
+    a button: adapters that number their buttons for typing should not number these."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,6 +160,14 @@ class ShowHistory:
 
 
 @dataclass(frozen=True)
+class ShowRecord:
+    """Show one finished reflection or check-in of the person's, with their own words.
+    ``record_id`` came back on a button: the service shows it only if it is theirs."""
+
+    record_id: int
+
+
+@dataclass(frozen=True)
 class ExportData:
     pass
 
@@ -178,6 +189,7 @@ Effect: TypeAlias = (
     | SetMantras
     | SnoozeMantras
     | ShowHistory
+    | ShowRecord
     | ExportData
     | ForgetUser
     | ShowMantras
@@ -211,6 +223,9 @@ class State:
     mantras: Mapping[str, JSON] = field(default_factory=dict)
     """The person's mantra schedule as they chose it (``enabled``, ``time``, ``tz``, ``days``);
     the store's subscription row is what the scheduler reads."""
+    heard: tuple[str, ...] = ()
+    """The acknowledgement lines said lately (their ids, oldest first), so that none is said
+    twice while another one fits (:mod:`dialogs.listening`)."""
     version: int = STATE_VERSION
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from dialogs.answers import people_options
+from dialogs.listening import shorten
 from dialogs.model import JSON, Button, Reply, State
 from dialogs.script import QUESTION_TYPES, Node, Option, Script, fill
 
 SKIP = "skip"
 DONE = "done"
 NEW = "new"
+SAME = "same"
+"""On a text question answered before (after /back): keep what was written."""
+CLEAR = "clear"
+"""On a text question answered before: clear what was written, and go on."""
 CHECK = "✓ "
 TYPED_TYPES = frozenset({"text", "days", "time", "timezone"})
 TZ_CANDIDATES = "_tz_candidates"
@@ -32,16 +38,24 @@ def parse_button(data: str) -> tuple[str, str, int] | None:
     return node_id, option_id, int(ask)
 
 
-def label_of(script: Script, store: str, value: JSON, flow: str | None = None) -> str:
-    """The option label a stored choice stands for (``"romantic"`` → ``"Romantic"``)."""
-    nodes = sorted(
-        (n for n in script.nodes.values() if n.store == store and n.options),
-        key=lambda n: n.flow != flow,
-    )
-    for node in nodes:
-        option = node.option(str(value))
-        if option is not None:
-            return option.label
+def label_of(script: Script, store: str, value: JSON, kind: object = None) -> str:
+    """The option label a stored choice stands for (``"romantic"`` → ``"Romantic"``), as worded
+    for ``kind`` of connection where the question words it its own way."""
+    for node in script.nodes.values():
+        if node.store != store or not node.options:
+            continue
+        for variant in (node.for_kind(kind), *node.variants()):
+            option = variant.option(str(value))
+            if option is not None:
+                return option.label
+    return str(value)
+
+
+def rating_text(node: Node, value: int, script: Script, *, message: str = "rating_value") -> str:
+    """A rating with what it means: ``1 of 5 · almost all me`` on the card, ``1 · almost all
+    me`` as the echo of the answer (``message``); the bare number without a scale."""
+    if node.scale and 1 <= value <= len(node.scale):
+        return script.say(message, value=value, scale=node.scale[value - 1])
     return str(value)
 
 
@@ -50,7 +64,11 @@ def visible_options(state: State, node: Node, script: Script) -> tuple[Option, .
     if node.type == "person":
         return (*people_options(state.people, script), Option(id=NEW, label=node.new_label))
     if node.type == "rating":
-        return tuple(Option(id=str(n), label=str(n), value=n) for n in range(1, 6))
+        scale = node.scale or ("",) * 5
+        return tuple(
+            Option(id=str(n), label=str(n), value=n, aliases=(w,) if w else ())
+            for n, w in zip(range(1, 6), scale, strict=True)
+        )
     if node.type == "timezone":
         candidates = state.data.get(TZ_CANDIDATES)
         if isinstance(candidates, list) and candidates:
@@ -86,35 +104,64 @@ def person_name(state: State, script: Script) -> str:
     return name if isinstance(name, str) and name else script.say("someone")
 
 
-def fields(state: State, script: Script) -> dict[str, object]:
+def reminders_note(state: State, script: Script, now: datetime | None) -> str:
+    """A few words saying check-in reminders still come, when any is due after ``now``."""
+    if now is None:
+        return ""
+    for person in state.people:
+        due = person.get("remind_at")
+        if isinstance(due, str) and datetime.fromisoformat(due) > now:
+            return script.say("reminders_still_come")
+    return ""
+
+
+def last_time(state: State, script: Script) -> str:
+    """ "Last time you wrote: …" for the relationship a check-in is about, when there is one."""
+    person_id = state.data.get("person_id")
+    person = next((p for p in state.people if p.get("id") == person_id), None)
+    words = person.get("words") if person else None
+    return script.say("last_time", value=words) if isinstance(words, str) and words else ""
+
+
+def fields(state: State, script: Script, *, now: datetime | None = None) -> dict[str, object]:
     data = state.data
     decision = data.get("prev_decision")
+    kind = data.get("kind")
     return {
         "name": person_name(state, script),
         "safety": script.say("safety"),
-        "prev_decision": label_of(script, "decision", decision) if decision else "",
+        "work_help": script.say("work_help"),
+        "prev_decision": label_of(script, "decision", decision, kind) if decision else "",
         "mantra_status": mantra_status(state, script),
         "days_label": days_label(script, data.get("days", state.mantras.get("days"))),
         "time": data.get("time", state.mantras.get("time")),
         "tz": data.get("tz", state.mantras.get("tz")),
+        "last_time": last_time(state, script),
+        "reminders": reminders_note(state, script, now),
     }
 
 
 def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> Reply:
     """The question for ``node`` with buttons carrying the current ``state.ask``."""
     options = visible_options(state, node, script)
-    selected = state.data.get(node.store or "", [])
+    chosen = state.data.get(node.store or "")
+    selected = chosen if isinstance(chosen, list) else [chosen] if chosen is not None else []
     buttons = []
     for option in options:
         label = option.label
-        if node.type == "multi" and isinstance(selected, list) and option.id in selected:
+        if node.type in ("multi", "choice") and option.id in selected:
             label = CHECK + label
         buttons.append(Button(button_data(node.id, option.id, state.ask), label))
     if node.type == "multi":
         buttons.append(Button(button_data(node.id, DONE, state.ask), node.done_label))
-    if node.optional:
-        buttons.append(Button(button_data(node.id, SKIP, state.ask), script.say("skip_label")))
     text = fill(node.prompt, fields(state, script))
+    written = chosen if node.type == "text" and isinstance(chosen, str) and chosen else None
+    if written is not None:  # back on a note: show it, and let it be kept as it is
+        text += "\n\n" + script.say("previous_answer", value=shorten(written, script.words_limit))
+        keeps = [(SAME, "keep_label"), (CLEAR, "clear_label")][: 2 if node.optional else 1]
+        buttons.extend(Button(button_data(node.id, o, state.ask), script.say(k)) for o, k in keeps)
+    elif node.optional:
+        buttons.append(Button(button_data(node.id, SKIP, state.ask), script.say("skip_label")))
     if node.type == "timezone" and state.data.get(TZ_CANDIDATES):
         text = script.say("tz_candidates")
     return Reply(
@@ -123,6 +170,7 @@ def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> R
         buttons=tuple(buttons),
         free_text=node.type in TYPED_TYPES,
         updates_prompt=updates,
+        numbers_are_values=node.type == "days",
     )
 
 
@@ -130,37 +178,51 @@ def fill_prompt(node: Node, base: Mapping[str, object], **extra: object) -> str:
     return fill(node.prompt, {**base, **extra})
 
 
-def card(data: Mapping[str, JSON], script: Script, flow: str) -> str:
-    """The short summary of a finished reflection or check-in."""
-    lines = []
+def _node_storing(script: Script, store: str, kind: object) -> Node | None:
+    node = next((n for n in script.nodes.values() if n.store == store), None)
+    return node.for_kind(kind) if node is not None else None
 
-    def add(key: str, value: object) -> None:
-        lines.append(script.say(key, value=value))
 
-    def labels(store: str) -> str:
-        value = data.get(store)
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(label_of(script, store, v, flow) for v in values)
+def answer_text(data: Mapping[str, JSON], store: str, script: Script) -> str | None:
+    """One answer as the card shows it: labels, a rating with its meaning, a number of days,
+    or the person's own words shortened; ``None`` when there is nothing to show."""
+    value = data.get(store)
+    if value is None or value == "" or value == []:
+        return None
+    kind = data.get("kind")
+    node = _node_storing(script, store, kind)
+    if node is None or node.type == "text":
+        return shorten(str(value), script.words_limit)
+    if node.type == "rating" and isinstance(value, int):
+        return rating_text(node, value, script)
+    if node.type == "days":
+        return str(value) if isinstance(value, int) and value > 0 else None
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(label_of(script, store, v, kind) for v in values)
 
-    if data.get("name"):
-        add("card_name", data["name"])
-    if data.get("signals"):
-        add("card_signals", labels("signals"))
-    if data.get("pattern"):
-        add("card_pattern", labels("pattern"))
-    questions = ("serving", "reciprocal", "love_or_fear")
-    if any(data.get(q) for q in questions):
-        answered = {q: labels(q) if data.get(q) else "—" for q in questions}
-        lines.append(script.say("card_questions", **answered))
-    if data.get("reciprocity"):
-        add("card_reciprocity", data["reciprocity"])
-    if data.get("feeling"):
-        add("card_feeling", data["feeling"])
-    if data.get("self"):
-        add("card_self", labels("self"))
-    if data.get("decision"):
-        add("card_decision", labels("decision"))
-    days = data.get("followup_days")
-    if isinstance(days, int) and days > 0:
-        add("card_followup", days)
+
+def card(data: Mapping[str, JSON], script: Script) -> str:
+    """The summary of a finished reflection or check-in, in the order of ``[card]``."""
+    lines: list[str] = []
+    name = data.get("name")
+    who = name if isinstance(name, str) and name else script.say("someone")
+    for line in script.card:
+        if line.answer is None:
+            if lines and lines[-1]:
+                lines.append("")
+            continue
+        shown = answer_text(data, line.answer, script)
+        if shown is not None and line.say:
+            lines.append(script.say(line.say, value=shown, name=who))
+    while lines and not lines[-1]:
+        lines.pop()
     return "\n".join(lines)
+
+
+def last_words(data: Mapping[str, JSON], script: Script) -> str | None:
+    """The words a later check-in recalls ("Last time you wrote: …"), shortened."""
+    for store in script.last_words:
+        value = data.get(store)
+        if isinstance(value, str) and value.strip():
+            return shorten(value, script.last_words_limit)
+    return None

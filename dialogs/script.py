@@ -32,13 +32,14 @@ import string
 import tomllib
 import zoneinfo
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from dialogs.safety import SafetyRules, SafetyRulesError, rules_from
+from dialogs.listening import Listening, ListeningError, listening_from
+from dialogs.safety import SafetyRules, SafetyRulesError, concern, rules_from
 
 QUESTION_TYPES = frozenset(
     {"text", "choice", "multi", "rating", "days", "time", "timezone", "person"}
@@ -47,16 +48,19 @@ AUTO_TYPES = frozenset({"finish", "effect"})
 EFFECTS = frozenset({"mantras_on", "mantras_off", "forget"})
 RECORDS = frozenset({"reflection", "checkin"})
 END_TARGETS = frozenset({"@end", "@stop"})
-RESERVED_OPTIONS = frozenset({"skip", "done", "new"})
+RESERVED_OPTIONS = frozenset({"skip", "done", "new", "same", "clear"})
 OPTION_REQUIRES = frozenset({"mantras_enabled"})
 TEMPLATE_FIELDS = frozenset(
     {
         "name", "card", "mantra", "safety", "prev_decision", "mantra_status", "days_label",
         "time", "tz", "flow", "new_flow", "command", "what", "limit", "min", "max", "value",
         "serving", "reciprocal", "love_or_fear", "page", "pages", "date", "kind", "details",
-        "next", "days",
+        "next", "days", "reminders", "last_time", "work_help", "suggestion", "options",
+        "scale", "words",
     }
 )  # fmt: skip
+WORD_COMMANDS = frozenset({"help", "cancel", "back", "skip"})
+"""Commands that may be typed without a slash (``[words]`` in the content)."""
 CALLBACK_LIMIT = 64
 MAX_ASK_DIGITS = 7
 NODE_ID = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -98,13 +102,41 @@ class Node:
     requires: str | None = None
     new_label: str = "Someone new"
     next_new: str | None = None
+    listen: bool = False
+    """A text answer here is acknowledged with one short line (:mod:`dialogs.listening`)."""
+    short: bool = False
+    """A short text answer is expected (a name): a whole sentence typed here is kept as what
+    is on the person's mind, acknowledged, and the question asked again."""
+    unless: str | None = None
+    """A condition (``mantras_enabled``) under which the node is passed over."""
+    scale: tuple[str, ...] = ()
+    """For a rating: what 1 … 5 mean, shown beside the number when it is echoed."""
+    by_kind: Mapping[str, Node] = field(default_factory=dict, compare=False, repr=False)
+    """The node as asked about one kind of connection (``romantic``, ``work`` …): its own
+    prompt, options, scale or Done label. See :meth:`for_kind`."""
 
     @property
     def flow(self) -> str:
         return self.id.split(".", 1)[0]
 
+    def for_kind(self, kind: object) -> Node:
+        """This node as asked about ``kind`` of connection (itself when it has no variant)."""
+        return self.by_kind.get(kind, self) if isinstance(kind, str) else self
+
+    def variants(self) -> tuple[Node, ...]:
+        """The node and each of its kind variants."""
+        return (self, *self.by_kind.values())
+
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class CardLine:
+    """One line of the summary card: an answer shown with a message, or a gap."""
+
+    answer: str | None = None
+    say: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +157,22 @@ class Script:
     tz_aliases: Mapping[str, str] = field(default_factory=dict)
     safety: SafetyRules = field(default_factory=SafetyRules)
     """Phrases that suggest self-harm, suicide or abuse (``content/safety.toml``)."""
+    listening: Listening = field(default_factory=Listening)
+    """How a written answer is acknowledged (``content/listening.toml``)."""
     snooze_days: int = 7
     """How long the snooze button under a scheduled mantra pauses them (``[delivery]``)."""
+    stop_words: frozenset[str] = frozenset()
+    snooze_words: frozenset[str] = frozenset()
+    """What may be typed instead of a delivered mantra's stop or snooze button."""
+    card: tuple[CardLine, ...] = ()
+    """The summary card's lines, in order (``content/summary.toml``)."""
+    words_limit: int = 200
+    """The person's own words on a card are shortened to this many characters."""
+    last_words: tuple[str, ...] = ()
+    """Answers a check-in may recall as "Last time you wrote", in order of preference."""
+    last_words_limit: int = 120
+    words: Mapping[str, str] = field(default_factory=dict)
+    """A word typed without a slash (lower case) → the command it stands for."""
     popular_zones: tuple[str, ...] = ()
     """Zones offered first when a person finds theirs by typing their local time."""
     zone_rules: Mapping[str, tzinfo] = field(default_factory=dict, compare=False, repr=False)
@@ -179,14 +225,45 @@ def _option(raw: Mapping[str, Any], where: str) -> Option:
         raise ScriptError(f"{where}: option is missing {exc.args[0]!r}") from exc
 
 
+VARIANT_FIELDS = frozenset({"prompt", "options", "done_label", "scale", "new_label"})
+KINDS = ("romantic", "friendship", "family", "work")
+"""The kinds of connection a node may have a variant for (``by_kind``)."""
+
+
+def _variant(node: Node, kind: str, raw: Mapping[str, Any], where: str) -> Node:
+    extra = set(raw) - VARIANT_FIELDS
+    if extra:
+        raise ScriptError(f"{where}: unknown field(s) {sorted(extra)} for kind {kind!r}")
+    if kind not in KINDS:
+        raise ScriptError(f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    changes: dict[str, Any] = {k: raw[k] for k in ("prompt", "done_label", "new_label") if k in raw}
+    if "options" in raw:
+        changes["options"] = tuple(
+            _option(o, f"{where} ({kind}) option #{i + 1}") for i, o in enumerate(raw["options"])
+        )
+    if "scale" in raw:
+        changes["scale"] = tuple(str(s) for s in raw["scale"])
+    return replace(node, **changes)
+
+
 def _node(raw: Mapping[str, Any], where: str) -> Node:
     known = {
         "id", "type", "prompt", "next", "store", "optional", "options", "max_chars",
         "done_label", "min", "max", "record", "effect", "requires", "new_label", "next_new",
+        "listen", "unless", "scale", "by_kind", "short",
     }  # fmt: skip
     extra = set(raw) - known
     if extra:
         raise ScriptError(f"{where}: unknown field(s) {sorted(extra)}")
+    node = _base_node(raw, where)
+    variants = {
+        str(kind): _variant(node, str(kind), spec, f"{where} {node.id}")
+        for kind, spec in dict(raw.get("by_kind", {})).items()
+    }
+    return replace(node, by_kind=variants) if variants else node
+
+
+def _base_node(raw: Mapping[str, Any], where: str) -> Node:
     try:
         node_id = str(raw["id"])
         options = tuple(
@@ -210,9 +287,24 @@ def _node(raw: Mapping[str, Any], where: str) -> Node:
             requires=raw.get("requires"),
             new_label=str(raw.get("new_label", "Someone new")),
             next_new=raw.get("next_new"),
+            listen=bool(raw.get("listen", False)),
+            short=bool(raw.get("short", False)),
+            unless=raw.get("unless"),
+            scale=tuple(str(s) for s in raw.get("scale", ())),
         )
     except KeyError as exc:
         raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc
+
+
+def _card_line(raw: Mapping[str, Any], where: str) -> CardLine:
+    extra = set(raw) - {"answer", "say", "gap"}
+    if extra or (raw.get("gap") and set(raw) != {"gap"}):
+        raise ScriptError(f"{where}: a card line is {{answer, say}} or {{gap = true}}")
+    if raw.get("gap"):
+        return CardLine()
+    if "answer" not in raw or "say" not in raw:
+        raise ScriptError(f"{where}: a card line needs 'answer' and 'say'")
+    return CardLine(answer=str(raw["answer"]), say=str(raw["say"]))
 
 
 def build_script(
@@ -228,7 +320,15 @@ def build_script(
     mantras: tuple[str, ...] = ()
     tz_aliases: dict[str, str] = {}
     safety = SafetyRules()
+    listening = Listening()
     snooze_days = 7
+    stop_words: frozenset[str] = frozenset()
+    snooze_words: frozenset[str] = frozenset()
+    card: tuple[CardLine, ...] = ()
+    words_limit = 200
+    last_words: tuple[str, ...] = ()
+    last_words_limit = 120
+    words: dict[str, str] = {}
     popular: tuple[str, ...] = ()
     for name, doc in sorted(documents.items()):
         if "flow" in doc:
@@ -255,8 +355,25 @@ def build_script(
                 safety = rules_from(doc["safety"], name)
             except SafetyRulesError as exc:
                 raise ScriptError(str(exc)) from exc
+        if "listening" in doc:
+            try:
+                listening = listening_from(doc["listening"], name)
+            except ListeningError as exc:
+                raise ScriptError(str(exc)) from exc
         if "delivery" in doc:
-            snooze_days = doc["delivery"].get("snooze_days", snooze_days)
+            delivery = doc["delivery"]
+            snooze_days = delivery.get("snooze_days", snooze_days)
+            stop_words = frozenset(str(w).casefold() for w in delivery.get("stop_words", ()))
+            snooze_words = frozenset(str(w).casefold() for w in delivery.get("snooze_words", ()))
+        if "card" in doc:
+            card = tuple(_card_line(line, name) for line in doc["card"].get("lines", ()))
+            words_limit = int(doc["card"].get("words_limit", words_limit))
+            last_words = tuple(str(k) for k in doc["card"].get("last_words", ()))
+            last_words_limit = int(doc["card"].get("last_words_limit", last_words_limit))
+        for command, typed in doc.get("words", {}).items():
+            if command not in WORD_COMMANDS:
+                raise ScriptError(f"{name}: [words] {command!r} is not a command typed bare")
+            words.update({str(w).casefold(): str(command) for w in typed})
         if "popular_zones" in doc:
             popular = tuple(str(z) for z in doc["popular_zones"])
     script = Script(
@@ -268,7 +385,15 @@ def build_script(
         time_zones=frozenset(time_zones),
         tz_aliases=tz_aliases,
         safety=safety,
+        listening=listening,
         snooze_days=snooze_days,
+        stop_words=stop_words,
+        snooze_words=snooze_words,
+        card=card,
+        words_limit=words_limit,
+        last_words=last_words,
+        last_words_limit=last_words_limit,
+        words=words,
         popular_zones=popular,
         zone_rules=dict(zone_rules or {}),
     )
@@ -328,17 +453,29 @@ def _check_node(script: Script, node: Node) -> None:
         raise ScriptError(f"node {node.id}: unknown type {node.type!r}")
     if node.type in QUESTION_TYPES and not node.store:
         raise ScriptError(f"node {node.id}: a question needs 'store'")
-    if node.type in ("choice", "multi") and len(node.options) < 2:
-        raise ScriptError(f"node {node.id}: needs at least two options")
     if node.type == "finish" and node.record not in RECORDS:
         raise ScriptError(f"node {node.id}: record must be one of {sorted(RECORDS)}")
     if node.type == "effect" and node.effect not in EFFECTS:
         raise ScriptError(f"node {node.id}: effect must be one of {sorted(EFFECTS)}")
     if node.type == "person" and not node.next_new:
         raise ScriptError(f"node {node.id}: a person question needs 'next_new'")
-    _check_text(f"node {node.id} prompt", node.prompt)
+    if node.listen and node.type != "text":
+        raise ScriptError(f"node {node.id}: only a text question can 'listen'")
+    if node.unless is not None and node.unless not in OPTION_REQUIRES:
+        raise ScriptError(f"node {node.id}: unless names unknown {node.unless!r}")
     _check_target(script, node, node.next, "next")
     _check_target(script, node, node.next_new, "next_new")
+    for variant in node.variants():
+        _check_asked(script, variant)
+
+
+def _check_asked(script: Script, node: Node) -> None:
+    """What a node (or one of its kind variants) shows: prompt, options, scale."""
+    _check_text(f"node {node.id} prompt", node.prompt)
+    if node.type in ("choice", "multi") and len(node.options) < 2:
+        raise ScriptError(f"node {node.id}: needs at least two options")
+    if node.scale and (node.type != "rating" or len(node.scale) != 5):
+        raise ScriptError(f"node {node.id}: a scale is five words, on a rating")
     seen: set[str] = set()
     for option in node.options:
         if not OPTION_ID.match(option.id) or option.id in RESERVED_OPTIONS:
@@ -377,7 +514,7 @@ def _reachable(script: Script, start: str) -> set[str]:
         seen.add(current)
         node = script.nodes[current]
         todo.extend(t for t in (node.next, node.next_new) if t)
-        todo.extend(t for o in node.options for t in (o.next, o.then) if t)
+        todo.extend(t for n in node.variants() for o in n.options for t in (o.next, o.then) if t)
     return seen
 
 
@@ -390,6 +527,8 @@ def validate(script: Script) -> None:
         _check_node(script, node)
     for key, text in script.messages.items():
         _check_text(f"message {key}", text)
+    _check_listening(script)
+    _check_card(script)
     reached: set[str] = set()
     for flow in script.flows.values():
         reached |= _reachable(script, flow.start)
@@ -412,8 +551,39 @@ def validate(script: Script) -> None:
         "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported",
         "mantra_stop_label", "mantra_snooze_label", "mantra_stopped", "mantra_already_off",
         "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
-        "tz_by_clock", "hint_tz_clock",
+        "tz_by_clock", "hint_tz_clock", "unknown_command_near", "did_you_mean", "or_word",
+        "cancel_confirm", "cancel_yes", "cancel_no", "cancel_kept_going", "opening_kept",
+        "idle_menu", "previous_answer", "keep_label", "clear_label", "answered_kept",
+        "answered_cleared", "last_time", "reminders_still_come", "nothing_running",
+        "work_help", "rating_value", "rating_echo",
     }  # fmt: skip
     missing = required - set(script.messages)
     if missing:
         raise ScriptError(f"messages: missing {sorted(missing)}")
+
+
+def _check_listening(script: Script) -> None:
+    """Questions with lines of their own exist and take text; no theme's example is a text
+    the safety rules notice (such a text gets the safety message, never a theme's line)."""
+    for node_id in script.listening.nodes:
+        node = script.nodes.get(node_id)
+        if node is None or not node.listen:
+            raise ScriptError(f"listening: {node_id!r} is not a question that listens")
+    for theme, examples in script.listening.examples.items():
+        for example in examples:
+            if concern(example, script.safety):
+                raise ScriptError(f"listening: example {example!r} of {theme!r} is a concern")
+
+
+def _check_card(script: Script) -> None:
+    stores = {n.store for n in script.nodes.values() if n.store} | {"opening"}
+    for line in script.card:
+        if line.answer is None:
+            continue
+        if line.answer not in stores:
+            raise ScriptError(f"card: no question stores {line.answer!r}")
+        if line.say not in script.messages:
+            raise ScriptError(f"card: message {line.say!r} does not exist")
+    for answer in script.last_words:
+        if answer not in stores:
+            raise ScriptError(f"card: last_words names {answer!r}, which no question stores")

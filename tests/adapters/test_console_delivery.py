@@ -111,7 +111,7 @@ async def test_subscribe_in_the_terminal_and_a_mantra_arrives_a_minute_later(
             )
 
             typed(stop)  # its number, as printed with the mantra
-            await screen.shows("Mantras are off.", after=arrived)
+            await screen.shows("Mantras are off:", after=arrived)
             clock.now += timedelta(days=1)
             await asyncio.sleep(0.3)
             assert screen.getvalue().count("Snooze for a week") == 1

@@ -88,7 +88,7 @@ async def test_a_whole_encrypted_session_leaves_nothing_typed_in_logs_or_on_disk
     lines = [CANARY_NAME, "1", "1", "2", "9", "2", "2", CANARY_NOTE, "2", "2", "/skip", "2",
              "/skip", "1", "5", "2", "/skip", "2", "4", "2", "/history", "/export"]  # fmt: skip
     shown = await typed(core, lines, tmp_path / "exports")
-    assert "Here is what you said today." in shown
+    assert "Here is what you wrote today." in shown
     exported = [Path(where) for name, where in SAVED.findall(shown) if name.endswith(".json")]
     [export] = exported
     assert CANARY_NOTE in json.dumps(json.loads(read(export)))  # readable to them

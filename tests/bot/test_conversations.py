@@ -31,7 +31,7 @@ async def test_whole_reflection_is_stored_with_every_answer(
 ) -> None:
     await chat.command("reflect")
     await play(chat, REFLECTION)
-    assert chat.said("Here is what you said today.")
+    assert chat.said("Here is what you wrote today.")
     [(record_id, kind, person, started, finished)] = query(
         db_path, "SELECT id, kind, person_id, started_at, finished_at FROM records"
     )
@@ -144,7 +144,7 @@ async def test_unavailable_database_gets_a_kind_reply_and_changes_nothing(
         assert query(db_path, "SELECT count(*) FROM records") == [(0,)]
         assert query(db_path, "SELECT count(*) FROM due") == [(0,)]
         await chat.event(Pick(button.data, clock.advance(minutes=1)))  # trying again works
-        assert chat.said("Here is what you said today.")
+        assert chat.said("Here is what you wrote today.")
         assert query(db_path, "SELECT count(*) FROM records") == [(1,)]
 
 
@@ -180,7 +180,8 @@ async def test_history_lists_reflections_newest_first(chat: Chat) -> None:
     lines = text.splitlines()
     assert lines[0].startswith("Your reflections and check-ins") and "page 1 of 1" in lines[0]
     assert lines[1].startswith("1 Mar 2025 · reflection · Sam")
-    assert "2 of 5" in lines[1] and "Set a boundary" in lines[1]
+    assert "effort 2/5" in lines[1] and "Set a boundary" in lines[1]
+    assert lines[1].endswith("— “I see value in myself.”")  # a few of their own words
 
 
 async def test_export_is_a_json_file_of_everything(chat: Chat) -> None:

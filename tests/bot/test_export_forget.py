@@ -34,7 +34,7 @@ CHILD_TABLES = {"answers": ("record_id", "records")}
 """Tables without a ``user_id`` that belong to a person through a parent row."""
 CHECKIN = [("press", "p1"), ("send", "canary-news-5c1f he called, briefly"), ("press", "yes"),
            ("press", "sometimes"), ("press", "3"), ("press", "love"), ("press", "4"),
-           ("press", "keep")]  # fmt: skip
+           ("press", "keep"), ("press", "d3")]  # fmt: skip
 
 
 @dataclass

@@ -130,7 +130,7 @@ class Chat:
         self.press("Done")
         self.press("Sometimes")
         self.text("I see value in myself.")
-        self.press("Hold the door open (let go)")
+        self.press("Let go of this connection")
         return self.text("10")
 
     def walk_to(self, node_id: str) -> Chat:

@@ -117,7 +117,7 @@ def test_a_right_to_left_name_is_used_in_the_next_question(
 ) -> None:
     name = "\u0633\u0627\u0645\u064a"
     state = at_node("reflect.kind", data={"name": name}, ask=2)
-    result = step(state, Pick("thr:reflect.kind:work:2", AT), script)
+    result = step(state, Pick("thr:reflect.kind:family:2", AT), script)
     assert result.replies[1].text.startswith(f"What has shifted with {name}?")
 
 

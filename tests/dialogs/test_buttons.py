@@ -117,7 +117,7 @@ def test_a_double_press_on_the_last_answer_finishes_once(
 def test_a_stale_switch_button_does_not_switch(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    state = at_node("checkin.serving", ask=4)
+    state = at_node("checkin.serving", ask=4, data={"news": "We talked."})
     switched = step(state, Command("reflect", AT), script).state
     answered = step(switched, Pick("thr:core.switch:go_on:5", AT), script).state
     again = step(answered, Pick("thr:core.switch:new:5", AT), script)
@@ -251,6 +251,7 @@ def test_every_button_of_a_whole_walk_fits_64_bytes(chat: Chat) -> None:
     chat.press("Change it")
     chat.command("reflect")
     chat.press("Start the reflection")
+    chat.text("Sam")
     chat.command("mantras")
     chat.press("Start the mantra settings")
     chat.press("Choose a schedule")
@@ -383,7 +384,7 @@ def test_turn_them_off_keeps_the_schedule_but_disables_it(chat: Chat) -> None:
         SetMantras(enabled=False, time="07:30", tz="Europe/Berlin", days="weekdays"),
     )
     assert chat.state.mantras == {**ON, "enabled": False}
-    assert result.replies[-1].text.startswith("Mantras are off.")
+    assert result.replies[-1].text.startswith("Mantras are off: no more will be sent.")
 
 
 def test_leave_as_it_is_changes_nothing(chat: Chat) -> None:

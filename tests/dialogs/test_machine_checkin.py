@@ -36,13 +36,19 @@ def kinds(replies: tuple[Reply, ...]) -> list[str]:
 
 
 def answer_quick_questions(chat: Chat) -> None:
-    """From "Anything new?" to the last rating: a note, Yes, Sometimes, 2, Love, feeling 3."""
+    """From "Anything new?" to the last rating: a note, Yes, Sometimes, 2, love, feeling 3."""
     chat.text("We talked on Sunday.")
     chat.press("Yes")
     chat.press("Sometimes")
     chat.press("2")
-    chat.press("Love")
+    chat.text("love")  # "Love" for a partner, "I care about it" at work: the word fits both
     chat.text("3")
+
+
+def no_follow_up(chat: Chat) -> None:
+    """Answer "Shall I check in with you again?" with No, thanks (the check-in then ends)."""
+    assert chat.state.node == "checkin.followup"
+    chat.press("No, thanks")
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,6 +102,30 @@ def test_choosing_a_person_carries_their_name_and_last_decision(
     assert result.replies[1].text == "Anything new with Sam since last time? Write it, or skip."
 
 
+def test_choosing_a_person_recalls_what_was_written_last_time(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    sam = {**SAM, "words": "I deserve someone who answers."}
+    state = at_node("checkin.person", ask=5, people=(sam, ANA))
+    result = step(state, Pick("thr:checkin.person:p1:5", AT), script)
+
+    assert result.replies[1].text == (
+        "Last time you wrote: “I deserve someone who answers.”\n\n"
+        "Anything new with Sam since last time? Write it, or skip."
+    )
+
+
+def test_someone_new_is_asked_what_has_been_happening_not_what_is_new(chat: Chat) -> None:
+    """BUG: "Anything new with Mum since last time?" was asked right after adding Mum."""
+    chat.state = State(intro_seen=True, people=(SAM,))
+    chat.command("checkin")
+    chat.press("Someone new")
+    chat.text("Mum")
+    chat.press("Family")
+    assert chat.question.text == "What's been happening with Mum? Write it, or skip."
+    assert "since last time" not in chat.question.text
+
+
 def test_a_person_can_be_chosen_by_typing_their_name(
     script: Script, at_node: Callable[..., State]
 ) -> None:
@@ -146,7 +176,7 @@ def test_the_feeling_is_rated_one_to_five(script: Script, at_node: Callable[...,
     state = at_node("checkin.feeling", ask=9, data={"person_id": "p1", "prev_decision": "talk"})
     result = step(state, Text("2", AT), script)
 
-    assert result.replies[0] == Reply("2", kind="answer")
+    assert result.replies[0] == Reply("2 · low", kind="answer")
     assert result.state.data["feeling"] == 2
     assert result.state.node == "checkin.keep"
 
@@ -166,7 +196,7 @@ def test_the_keep_question_names_the_last_decision(
 
     ask = result.replies[-1]
     assert ask.text == (
-        "Last time you chose: Hold the door open (let go). Keep that, or change it?"
+        "Last time you chose: Let go of this connection. Keep that, or change it?"
     )
     assert [b.label for b in ask.buttons] == ["Keep it", "Change it"]
 
@@ -181,6 +211,7 @@ def test_a_check_in_that_keeps_the_decision_finishes_with_it(chat: Chat) -> None
     chat.press("Sam (romantic)")
     answer_quick_questions(chat)
     chat.press("Keep it")
+    no_follow_up(chat)
 
     (finish,) = chat.last.effects
     assert finish == Finish(
@@ -198,6 +229,7 @@ def test_a_check_in_that_keeps_the_decision_finishes_with_it(chat: Chat) -> None
             "love_or_fear": "love",
             "feeling": 3,
             "keep": "keep",
+            "followup_days": 0,
             "decision": "let_go",
         },
     )
@@ -212,6 +244,7 @@ def test_a_check_in_that_changes_the_decision_asks_for_the_new_one(chat: Chat) -
     chat.press("Change it")
     assert chat.state.node == "checkin.decision"
     chat.press("Have an honest talk")
+    no_follow_up(chat)
 
     (finish,) = chat.last.effects
     assert isinstance(finish, Finish)
@@ -227,6 +260,7 @@ def test_a_check_in_updates_the_person_without_duplicating_them(chat: Chat) -> N
     answer_quick_questions(chat)
     chat.press("Change it")
     chat.press("Set a boundary")
+    no_follow_up(chat)
 
     assert chat.state.people == (
         ANA,
@@ -236,6 +270,7 @@ def test_a_check_in_updates_the_person_without_duplicating_them(chat: Chat) -> N
             "kind": "romantic",
             "decision": "boundary",
             "last_at": chat.at.isoformat(),
+            "words": "We talked on Sunday.",
         },
     )
 
@@ -246,18 +281,23 @@ def test_a_check_in_shows_its_card_and_a_mantra(chat: Chat, script: Script) -> N
     chat.press("Sam (romantic)")
     answer_quick_questions(chat)
     chat.press("Keep it")
+    no_follow_up(chat)
 
     assert kinds(chat.last.replies) == ["answer", "say"]
     card = chat.last.replies[1].text
-    assert card.startswith("Check-in saved.")
+    assert card.startswith("Thank you for checking in about Sam.")
     for line in (
-        "About: Sam",
-        "Still serving you: Yes · Reciprocal: Sometimes · Love or fear: Love",
-        "Effort shared: 2 of 5",
-        "Feeling: 3 of 5",
-        "Your decision: Hold the door open (let go)",
+        "About Sam · Romantic",
+        "What's new, in your words: “We talked on Sunday.”",
+        "Still serving you: Yes",
+        "Reciprocal: Sometimes",
+        "Who carries the effort: 2 of 5 · mostly me",
+        "Love, or fear of being alone: Love",
+        "How you feel: 3 of 5 · so-so",
+        "Your decision: Let go of this connection",
     ):
         assert line in card.splitlines()
+    assert "Check-in saved." not in card
     (seen,) = chat.state.mantra_seen
     assert f"“{script.mantras[seen]}”" in card
 
@@ -269,6 +309,8 @@ def test_a_check_in_about_someone_new_adds_a_person(chat: Chat) -> None:
     chat.text("Jo")
     chat.press("Friendship")
     answer_quick_questions(chat)
+
+    no_follow_up(chat)
 
     (finish,) = chat.last.effects
     assert isinstance(finish, Finish)
@@ -287,6 +329,8 @@ def test_a_check_in_with_nobody_yet_finishes_with_a_first_person(chat: Chat) -> 
     chat.press("Family")
     answer_quick_questions(chat)
 
+    no_follow_up(chat)
+
     (finish,) = chat.last.effects
     assert isinstance(finish, Finish)
     assert finish.kind == "checkin"
@@ -303,6 +347,8 @@ def test_a_check_in_about_a_person_without_a_decision_skips_the_keep_question(
     chat.command("checkin")
     chat.press("This person (family)")
     answer_quick_questions(chat)
+
+    no_follow_up(chat)
 
     (finish,) = chat.last.effects
     assert isinstance(finish, Finish)
@@ -323,6 +369,7 @@ def test_back_to_someone_new_forgets_the_person_chosen_before(chat: Chat) -> Non
     answer_quick_questions(chat)
 
     assert chat.state.node != "checkin.keep"
+    no_follow_up(chat)
     finish = next(e for e in chat.last.effects if isinstance(e, Finish))
     assert finish.person_id == "p2"
     assert "decision" not in finish.answers

@@ -103,13 +103,61 @@ def test_back_when_idle_has_nothing_to_go_back_to(script: Script) -> None:
 # /cancel, /skip, /help, /history, /export, unknown commands
 
 
-def test_cancel_mid_flow_drops_the_answers(script: Script, at_node: Callable[..., State]) -> None:
+def test_cancel_mid_flow_with_answers_asks_once_before_dropping_them(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    """BUG: /cancel threw a half-done reflection away without asking."""
     state = at_node("reflect.pattern", data={"name": "Sam"}, trail=("reflect.name",), ask=7)
-    result = step(state, Command("cancel", AT), script)
+    asked = step(state, Command("cancel", AT), script)
 
+    (question,) = asked.replies
+    assert question.text == script.say("cancel_confirm", flow="reflection")
+    assert [b.data for b in question.buttons] == ["thr:core.cancel:yes:8", "thr:core.cancel:no:8"]
+    assert asked.state.data["name"] == "Sam"
+
+    result = step(asked.state, Command("cancel", AT), script)  # asked once: twice is an answer
     assert result.replies == (Reply(script.say("cancelled", flow="reflection")),)
     assert result.effects == ()
-    assert result.state == State(ask=7, last_at=AT.isoformat(), intro_seen=True)
+    assert result.state == State(ask=8, last_at=AT.isoformat(), intro_seen=True)
+
+
+def test_cancel_confirmed_by_its_button_drops_the_answers(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    state = at_node("reflect.pattern", data={"name": "Sam"}, trail=("reflect.name",), ask=7)
+    asked = step(state, Command("cancel", AT), script).state
+    result = step(asked, Pick("thr:core.cancel:yes:8", AT), script)
+    assert result.replies[-1] == Reply(script.say("cancelled", flow="reflection"))
+    assert result.state.flow is None
+
+
+def test_no_to_the_cancel_question_goes_on_where_it_was(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    state = at_node("reflect.pattern", data={"name": "Sam"}, trail=("reflect.name",), ask=7)
+    asked = step(state, Command("cancel", AT), script).state
+    result = step(asked, Text("no", AT), script)
+    assert result.state.node == "reflect.pattern"
+    assert result.state.data == {"name": "Sam"}
+    assert result.replies[-1].text == script.node("reflect.pattern").prompt
+
+
+def test_cancel_with_nothing_answered_yet_stops_at_once(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    state = at_node("reflect.name", ask=7)
+    result = step(state, Command("cancel", AT), script)
+    assert result.replies == (Reply(script.say("cancelled", flow="reflection")),)
+    assert result.state.flow is None
+
+
+def test_a_stale_cancel_button_changes_nothing(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    state = at_node("reflect.pattern", data={"name": "Sam"}, ask=7)
+    result = step(state, Pick("thr:core.cancel:yes:3", AT), script)
+    assert result.replies[0] == Reply(script.say("stale_button"), kind="notice")
+    assert result.state.flow == "reflect"
 
 
 def test_cancel_when_idle_says_there_is_nothing_to_cancel(script: Script) -> None:
@@ -146,7 +194,10 @@ def test_help_in_a_flow_also_explains_back_and_skip(
 ) -> None:
     state = at_node("reflect.kind", ask=2)
     result = step(state, Command("help", AT), script)
-    assert result.replies == (Reply(script.say("help")), Reply(script.say("help_in_flow")))
+    help_text, in_flow, question = result.replies
+    assert (help_text, in_flow) == (Reply(script.say("help")), Reply(script.say("help_in_flow")))
+    assert question.kind == "ask"  # the question stays in view, its buttons still current
+    assert question.text == script.node("reflect.kind").prompt
     assert result.state == replace(state, last_at=AT.isoformat())
 
 
@@ -299,6 +350,7 @@ def test_a_current_button_after_a_long_silence_still_applies(
 
 def test_a_typed_number_at_the_switch_prompt_answers_the_switch(chat: Chat) -> None:
     chat.command("checkin")
+    chat.text("Sam")
     chat.command("reflect")
     assert chat.state.data.get("_switch") == "reflect"
     chat.text("2")

@@ -40,7 +40,7 @@ def test_no_thanks_to_the_offer_ends_quietly(script: Script, at_node: Callable[.
     result = step(state, Pick("thr:reflect.offer:no:21", AT), script)
 
     assert kinds(result.replies) == ["answer", "say"]
-    assert result.replies[1].text.startswith("Alright. I'm here whenever you want to come back")
+    assert result.replies[1].text.startswith("Alright. /checkin, /reflect and /history")
     assert result.effects == ()
     assert (result.state.flow, result.state.node) == (None, None)
 

@@ -161,7 +161,7 @@ def test_the_name_can_be_skipped(
 
 def test_a_skipped_name_reads_as_this_person(script: Script, at_node: Callable[..., State]) -> None:
     state = at_node("reflect.kind", ask=2, trail=("reflect.name",))
-    result = step(state, Pick("thr:reflect.kind:work:2", AT), script)
+    result = step(state, Pick("thr:reflect.kind:friendship:2", AT), script)
     assert result.replies[1].text.startswith("What has shifted with this person?")
 
 
@@ -188,7 +188,7 @@ def test_the_kind_is_understood_by_button_label_alias_and_number(
     assert result.state.ask == 3
     assert (
         result.replies[1].text
-        == "What has shifted with Sam? Choose everything that fits, then press Done."
+        == "What has shifted with Sam? Choose everything that fits, then Done."
     )
 
 
@@ -401,7 +401,7 @@ def test_the_reciprocity_rating_is_understood(
     result = step(at_node(RATING, ask=11), event, script)
 
     assert result.state.data == {"reciprocity": 4}
-    assert result.replies[0] == Reply("4", kind="answer")
+    assert result.replies[0] == Reply("4 · mostly shared", kind="answer")
     assert result.state.node == "reflect.reciprocal_note"
 
 
@@ -433,10 +433,13 @@ def test_the_decision_is_kept_by_button(script: Script, at_node: Callable[..., S
     state = at_node("reflect.decision", ask=19)
     result = step(state, Pick("thr:reflect.decision:boundary:19", AT), script)
 
-    assert result.replies[0] == Reply("Set a boundary", kind="answer")
+    answered, heard, question = result.replies
+    assert answered == Reply("Set a boundary", kind="answer")
+    assert heard == Reply(script.node("reflect.decision").option("boundary").say or "")
     assert result.state.data == {"decision": "boundary"}
     assert result.state.node == FOLLOWUP
-    assert result.replies[1].free_text is True
+    assert question.free_text is True
+    assert question.numbers_are_values is True
 
 
 @pytest.mark.parametrize(
@@ -535,20 +538,28 @@ def test_finishing_shows_the_summary_card_and_a_mantra(chat: Chat, script: Scrip
 
     assert kinds(chat.last.replies) == ["answer", "say", "ask"]
     summary = chat.last.replies[1].text
-    assert summary.startswith("Here is what you said today.")
+    assert summary.startswith("Here is what you wrote today.")
+    lines = summary.splitlines()
     for line in (
-        "About: Sam",
+        "About Sam · Romantic",
         "What shifted: Their tone changed, Slow or no replies",
         "One-off or pattern: A pattern",
-        "Still serving you: Partly · Reciprocal: Sometimes · Love or fear: Fear of being alone",
-        "Effort shared: 4 of 5",
-        "Self-respect: Draining",
-        "Your decision: Hold the door open (let go)",
+        "Still serving you: Partly",
+        "   your note: “Some days it still does.”",
+        "Reciprocal: Sometimes",
+        "Who carries the effort: 4 of 5 · mostly shared",
+        "Love, or fear of being alone: Fear of being alone",
+        "The relationship feels: Draining",
+        "Begging for love, attention or respect: Sometimes",
+        "Your decision: Let go of this connection",
         "I'll check in with you in 10 days.",
+        "Your line: “I see value in myself.”",
     ):
-        assert line in summary.splitlines()
+        assert line in lines
     (seen,) = chat.state.mantra_seen
-    assert f"A line to keep: “{script.mantras[seen]}”" in summary
+    essay = f"From the essay: “{script.mantras[seen]}”"
+    assert lines.index("Your line: “I see value in myself.”") < lines.index(essay)
+    assert "A line to keep" not in summary
 
 
 def test_finishing_remembers_the_person_and_offers_mantras(chat: Chat, script: Script) -> None:
@@ -561,6 +572,8 @@ def test_finishing_remembers_the_person_and_offers_mantras(chat: Chat, script: S
             "kind": "romantic",
             "decision": "let_go",
             "last_at": chat.at.isoformat(),
+            "words": "I see value in myself.",
+            "remind_at": (chat.at + timedelta(days=10)).isoformat(),
         },
     )
     assert chat.state.node == "reflect.offer"

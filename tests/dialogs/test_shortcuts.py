@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dialogs import Command, Script, SetMantras, State, step
+from dialogs import Command, Script, SetMantras, State, Text, step
 
 AT = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 KNOWN = State(intro_seen=True)
@@ -56,7 +56,8 @@ def test_an_impossible_time_is_not_a_time(script: Script) -> None:
 
 
 def test_in_the_middle_of_a_reflection_it_asks_before_switching(script: Script) -> None:
-    busy = step(KNOWN, Command("reflect", AT), script).state
+    started = step(KNOWN, Command("reflect", AT), script).state
+    busy = step(started, Text("Sam", AT), script).state
     result = step(busy, Command("mantras", AT, "off"), script)
     assert result.effects == ()
     assert result.state.flow == "reflect"

@@ -50,7 +50,7 @@ async def test_a_whole_reflection_in_dms_with_buttons_and_typed_answers(
     await alex.press("Set a boundary")
     await alex.press("In a week")
     texts = [m["content"] for m in alex.dm_messages()]
-    assert any("Here is what you said today." in t for t in texts)
+    assert any("Here is what you wrote today." in t for t in texts)
     await alex.press("No, thanks")
     assert _records(db_path) == [("reflection", "p1")]
     assert _answer(db_path, "name") == [("Jordan", None, None)]
@@ -69,9 +69,9 @@ async def test_a_button_pressed_after_a_restart_still_answers(
         await alex.say("Jordan")
         question = alex.question()
     async with running_bot(settings, api):
-        await alex.press("Work", question)
+        await alex.press("Friendship", question)
     edited = api.messages[int(question["id"])]
-    assert edited["content"].endswith("→ Work")
+    assert edited["content"].endswith("→ Friendship")
     assert buttons(edited) == []
     assert alex.dm_messages()[-1]["content"].startswith("What has shifted with Jordan?")
 
@@ -84,7 +84,7 @@ async def test_a_stale_button_is_answered_and_changes_nothing(
     old = alex.question()
     await alex.press("Family", old)
     count = len(alex.dm_messages())
-    custom_id = dict(buttons(old))["Work"]
+    custom_id = dict(buttons(old))["Friendship"]
     interaction = await api.press(alex.user, old, custom_id)
     await api.settle()
     notice = [m for m in alex.dm_messages()[count:] if m["flags"] & 64]
@@ -137,7 +137,7 @@ async def test_a_3000_character_message_is_taken_whole_and_nothing_sent_is_over_
 ) -> None:
     await alex.say("hi")
     await alex.say("Jordan")
-    await alex.press("Work")
+    await alex.press("Friendship")
     await alex.press("Growing distance")
     await alex.press("Done")
     await alex.press("A pattern")
@@ -146,6 +146,7 @@ async def test_a_3000_character_message_is_taken_whole_and_nothing_sent_is_over_
     await alex.say(note)
     assert alex.question()["content"] == "Is it reciprocal?"
     assert all(len(m["content"]) <= 2000 for m in api.messages.values())
+    await alex.say("/cancel")  # answers given: asked once, and a second /cancel is the answer
     await alex.say("/cancel")
     with sqlite3.connect(db_path) as db:
         (state,) = db.execute("SELECT state FROM conversations").fetchone()

@@ -75,7 +75,7 @@ async def test_a_mantra_arrives_in_the_dm_and_stop_pressed_on_it_ends_them(
         assert [label for label, _ in buttons(mantra)] == ["Stop mantras", "Snooze for a week"]
 
         await alex.press("Stop mantras", mantra)
-        assert any("Mantras are off." in m["content"] for m in alex.dm_messages())
+        assert any("Mantras are off:" in m["content"] for m in alex.dm_messages())
         sub = await core.store.mantras(key)
         assert sub is not None and not sub.enabled
     assert key == UserKey("discord", str(ALEX.id))

@@ -42,19 +42,19 @@ async def whole_reflection(person: Person) -> None:
     await person.type("a pattern", "Is this connection still serving me?")
     assert person.now(pattern).text == f"{pattern.text}\n\n→ A pattern"
     assert person.now(pattern).buttons == []
-    await person.tap("Partly", "Anything you want to note about that?")
+    await person.tap("Partly", "Anything you'd like to note about that?")
     await person.type("Some days are fine.", "Is it reciprocal?")
     await person.tap("Sometimes", "Who carries the effort")
     await person.tap("2", "give and take")
     await person.tap("Skip", "Am I staying because of love")
-    await person.tap("Fear of being alone", "Anything you want to note")
-    await person.tap("Skip", "Self-respect is non-negotiable")
+    await person.tap("Fear of being alone", "Anything you'd like to note")
+    await person.tap("Skip", "Is this relationship any of these")
     await person.tap("Draining")
     await person.tap("Done", "Am I begging for love")
     await person.tap("Sometimes", "Closure often doesn't come")
-    await person.type("I see value in myself.", "What feels right for now?")
+    await person.type("I see value in myself.", "what feels right for now?")
     await person.tap("Set a boundary", "Shall I check in with you")
-    await person.tap("In a week", "Here is what you said today.")
+    await person.tap("In a week", "Here is what you wrote today.")
     await person.until("Would you like a short line from the essay")
 
 
@@ -63,7 +63,7 @@ async def test_a_whole_reflection_through_buttons_and_typed_answers(
 ) -> None:
     await whole_reflection(person)
 
-    card = next(s for s in person.seen if "Here is what you said today." in (s.text or ""))
+    card = next(s for s in person.seen if "Here is what you wrote today." in (s.text or ""))
     assert "Set a boundary" in (card.text or "")
     history = await bot.store.history(KEY)
     assert [item.kind for item in history.items] == ["reflection"]
@@ -80,7 +80,8 @@ async def test_back_and_cancel(bot: Core, person: Person) -> None:
     await person.type("/reflect", NAME_Q)
     await person.type("Sam", KIND_Q)
     await person.type("/back", NAME_Q)
-    await person.type("/cancel", "Stopped. Nothing from this reflection was kept.")
+    await person.type("/cancel", "Stop this reflection here?")  # a name was given: asked once
+    await person.tap("Yes, stop", "Stopped. Nothing from this reflection was kept.")
 
     saved = await bot.store.load(KEY)
     assert saved is not None

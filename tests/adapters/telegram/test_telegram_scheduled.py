@@ -78,7 +78,7 @@ async def test_a_mantra_arrives_with_stop_and_snooze_and_stop_ends_them(
     assert mantra.labels == ["Stop mantras", "Snooze for a week"]
 
     person.question = mantra
-    await person.tap("Stop mantras", expect="Mantras are off.")
+    await person.tap("Stop mantras", expect="Mantras are off:")
     assert api.message(mantra.chat_id, mantra.message_id).text == f"{mantra.text}\n\n→ Stop mantras"
     assert api.message(mantra.chat_id, mantra.message_id).buttons == []
     sub = await bot.store.mantras(PERSON)
