@@ -195,9 +195,7 @@ def test_the_keep_question_names_the_last_decision(
     result = step(state, Pick("thr:checkin.feeling:3:9", AT), script)
 
     ask = result.replies[-1]
-    assert ask.text == (
-        "Last time you chose: Let go of this connection. Keep that, or change it?"
-    )
+    assert ask.text == ("Last time you chose: Let go of this connection. Keep that, or change it?")
     assert [b.label for b in ask.buttons] == ["Keep it", "Change it"]
 
 
