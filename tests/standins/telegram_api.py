@@ -9,7 +9,10 @@ Test code plays the person: :meth:`TelegramAPI.send` types a message (a ``/comma
 ``bot_command`` entity), :meth:`TelegramAPI.press` taps a button of a message the bot sent,
 :meth:`TelegramAPI.send_update` sends anything else (stickers, photos, edits, blocking the bot).
 Updates go out through ``getUpdates`` (long poll, ``offset`` confirms), or are POSTed to the
-webhook once the bot has set one. Every call is recorded in order (:attr:`TelegramAPI.calls`);
+webhook once the bot has set one. Every call is checked against the published Bot API
+(:mod:`tests.standins.telegram_spec`): one the spec does not allow is refused as Telegram refuses
+it and kept in :attr:`TelegramAPI.refused` (and :data:`tests.standins.refusals.REFUSALS`).
+Every call is recorded in order (:attr:`TelegramAPI.calls`);
 :meth:`TelegramAPI.next_message` and :meth:`TelegramAPI.next_call` wait for the next one.
 :meth:`TelegramAPI.fail` makes the next calls of a method fail (429 with ``retry_after``,
 403 blocked, 401 bad token, …).
@@ -30,6 +33,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from tests.standins.refusals import REFUSALS, Refusal
+from tests.standins.telegram_spec import spec
 from tests.standins.telegram_wire import (
     BOT_ID,
     DESCRIPTIONS,
@@ -50,6 +55,7 @@ from tests.standins.telegram_wire import (
     matches,
     message_json,
     parse_markup,
+    raw_params,
     read_params,
     sent_json,
     text_fields,
@@ -84,6 +90,7 @@ class TelegramAPI:
         self.token = token
         self.username = username
         self.calls: list[Call] = []
+        self.refused: list[Refusal] = []
         self.commands: list[dict[str, Any]] = []
         self.webhook_url = ""
         self.webhook_secret = ""
@@ -296,6 +303,7 @@ class TelegramAPI:
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
+            await self._check_spec(request, call)
             hold = self._holds.get(method)
             if hold is not None:
                 hold.arrived.set()
@@ -314,6 +322,20 @@ class TelegramAPI:
             return web.json_response(error_body(exc), status=exc.status)
         await self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    async def _check_spec(self, request: web.Request, call: Call) -> None:
+        """Refuse a call the Bot API does not allow, as Telegram would, and note it."""
+        if not REFUSALS.checking:
+            return
+        verdict = spec().check(call.method, await raw_params(request), call.files)
+        if verdict is None:
+            return
+        status, description = verdict
+        reason = description if status != 404 else f"{description}: no such method in the spec"
+        refusal = Refusal("telegram", request.match_info["method"], reason)
+        self.refused.append(refusal)
+        REFUSALS.record(refusal)
+        raise ApiError(status, description)
 
     async def _m_getme(self, call: Call) -> dict[str, Any]:
         return {

@@ -203,6 +203,16 @@ def parse_markup(value: Any) -> dict[str, Any] | None:
     return dict(value)
 
 
+async def raw_params(request: web.Request) -> dict[str, Any]:
+    """Parameters as they came, before any decoding (form values are strings); files left
+    out. Read after :func:`read_params` (aiohttp keeps the body it has read)."""
+    if request.content_type == "application/json":
+        body = await request.json() if request.can_read_body else {}
+        return dict(body) if isinstance(body, dict) else {}
+    form = await request.post()
+    return {k: str(v) for k, v in form.items() if not isinstance(v, web.FileField)}
+
+
 async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
     """Parameters as PTB sends them: form fields (non-strings JSON-encoded) or multipart."""
     params: dict[str, Any] = {}

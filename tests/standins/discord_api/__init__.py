@@ -12,8 +12,11 @@ It does what the bot needs and records everything the bot sends:
   server), DM channels, channel messages (JSON or multipart with files) and edits, interaction
   callbacks (``?with_response=1`` returns the created message; a second callback is refused with
   40060) and webhook followups, edits and deletes. Sending to a person in
-  :attr:`DiscordAPI.closed_dms` fails with 50007; a text over 2,000 characters or a malformed
-  button is refused with 50035, as Discord would.
+  :attr:`DiscordAPI.closed_dms` fails with 50007. Every request is checked against Discord's
+  published API (:mod:`tests.standins.discord_api.spec`): an unknown route is 404, a body the
+  spec does not allow (a text over 2,000 characters, a ``custom_id`` over 100, a field it does
+  not list) is refused with 50035 and its ``errors`` tree, as Discord would, and kept in
+  :attr:`DiscordAPI.refused` (and :data:`tests.standins.refusals.REFUSALS`).
 
 Every body is answered with ``Content-Type: application/json`` exactly: discord.py parses a
 response only then. :attr:`DiscordAPI.messages` holds every message the bot made, as it reads

@@ -14,6 +14,7 @@ GUILD_ID = 1100000000000000003
 CHANNEL_ID = 1100000000000000004
 """A text channel of the server, where slash commands are used."""
 EPHEMERAL, LOADING = 64, 128
+COMPONENTS_V2 = 1 << 15
 DISCORD_EPOCH_MS = 1420070400000
 JSON = dict[str, Any]
 
@@ -170,18 +171,13 @@ def interaction(
     }
 
 
-def invalid(body: Any) -> str | None:
-    """What Discord would refuse in a message body: too long a text, too many or malformed
-    buttons; ``None`` when the body is acceptable."""
-    if not isinstance(body, dict):
+def invalid(body: Any) -> JSON | None:
+    """What Discord refuses in a message body that its published spec does not say (the spec,
+    :mod:`tests.standins.discord_api.spec`, checks the rest): more than five rows of buttons in
+    a message without the components-v2 flag. Discord's ``errors`` tree, or ``None``."""
+    if not isinstance(body, dict) or (body.get("flags") or 0) & COMPONENTS_V2:
         return None
-    if len(body.get("content") or "") > 2000:
-        return "content: Must be 2000 or fewer in length."
-    rows = body.get("components") or []
-    if len(rows) > 5 or any(len(row.get("components", [])) > 5 for row in rows):
-        return "components: Must be 5 or fewer in length."
-    for row in rows:
-        for item in row.get("components", []):
-            if len(item.get("custom_id", "")) > 100 or len(item.get("label") or "") > 80:
-                return "components: custom_id or label too long."
+    if len(body.get("components") or []) > 5:
+        too_many = {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 5 or fewer in length."}
+        return {"components": {"_errors": [too_many]}}
     return None

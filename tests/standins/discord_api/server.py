@@ -25,6 +25,8 @@ from tests.standins.discord_api.payloads import (
     TOKEN,
     User,
 )
+from tests.standins.discord_api.spec import spec
+from tests.standins.refusals import REFUSALS, Refusal
 
 __all__ = ["HANDLER_TASKS", "Call", "DiscordAPI", "Interaction"]
 
@@ -64,6 +66,8 @@ class DiscordAPI:
     def __init__(self, *, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.refused: list[Refusal] = []
+        """Requests refused because Discord's published API does not allow them."""
         self.messages: dict[int, JSON] = {}
         self.files: dict[int, list[tuple[str, bytes]]] = {}
         self.commands: dict[str, list[JSON]] = {}
@@ -276,14 +280,18 @@ class DiscordAPI:
             self._last = time.monotonic()
 
     async def _answer(self, request: web.Request) -> web.Response:
-        body, files = await _read_body(request)
+        body, files, part_names = await _read_body(request)
         path = "/" + request.match_info["path"]
         self.calls.append(Call(request.method, path, body, files))
+        refused = self._check_spec(request, path, body, part_names)
+        if refused is not None:
+            return refused
         parts = path.strip("/").split("/")
         route = (request.method, *parts)
         problem = payloads.invalid(body.get("data", body) if parts[0] == "interactions" else body)
         if problem is not None:
-            return _json({"message": f"Invalid Form Body: {problem}", "code": 50035}, status=400)
+            errors = {"data": problem} if parts[0] == "interactions" else problem
+            return self._refuse(f"{request.method} {path}", 400, _invalid_form_body(errors))
         if parts[0] in ("interactions", "webhooks"):
             return await self._interaction_route(route, body, files, request)
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -306,6 +314,29 @@ class DiscordAPI:
                 return self._edit(int(message_id), body, files)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
+    def _check_spec(
+        self, request: web.Request, path: str, body: Any, part_names: list[str] | None
+    ) -> web.Response | None:
+        """Refuse a request Discord's published API does not allow, as Discord would."""
+        if not REFUSALS.checking:
+            return None
+        verdict = spec().check(
+            request.method,
+            path,
+            query=dict(request.query),
+            body=body if request.body_exists else None,
+            parts=part_names,
+        )
+        if verdict is None:
+            return None
+        return self._refuse(verdict.route, verdict.status, verdict.body)
+
+    def _refuse(self, call: str, status: int, answer: JSON) -> web.Response:
+        refusal = Refusal("discord", call, json.dumps(answer.get("errors") or answer["message"]))
+        self.refused.append(refusal)
+        REFUSALS.record(refusal)
+        return _json(answer, status=status)
+
     def _sync(self, scope: str, body: Any) -> list[JSON]:
         commands = [
             {**c, "id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1"}
@@ -322,7 +353,8 @@ class DiscordAPI:
         if recipient is None and channel_id != CHANNEL_ID:
             return _json({"message": "Unknown Channel", "code": 10003}, status=404)
         message = self._store(self._message(channel_id), body, files)
-        await self._dispatch("MESSAGE_CREATE", message)
+        if self._ws is not None:  # the bot's own message comes back over its gateway
+            await self._dispatch("MESSAGE_CREATE", message)
         return _json(message)
 
     def _edit(self, message_id: int, body: JSON, files: list[Any]) -> web.Response:
@@ -413,21 +445,27 @@ class DiscordAPI:
         return message
 
 
-async def _read_body(request: web.Request) -> tuple[JSON, list[tuple[str, bytes]]]:
+async def _read_body(
+    request: web.Request,
+) -> tuple[JSON, list[tuple[str, bytes]], list[str] | None]:
+    """The JSON body (a multipart body's ``payload_json``), the files, and the names of the
+    multipart parts (``None`` for a JSON body)."""
     if not request.can_read_body:
-        return {}, []
+        return {}, [], None
     if request.content_type != "multipart/form-data":
-        return json.loads(await request.read() or b"{}"), []
+        return json.loads(await request.read() or b"{}"), [], None
     body: JSON = {}
     files: list[tuple[str, bytes]] = []
+    names: list[str] = []
     reader = await request.multipart()
     async for part in reader:
         data = await part.read()  # type: ignore[union-attr]
+        names.append(part.name or "")
         if part.name == "payload_json":
             body = json.loads(data)
         elif part.filename:
             files.append((part.filename, bytes(data)))
-    return body, files
+    return body, files, names
 
 
 HANDLER_TASKS = (
@@ -442,6 +480,10 @@ HANDLER_TASKS = (
 
 def _handlers_running() -> bool:
     return any(task.get_name().startswith(HANDLER_TASKS) for task in asyncio.all_tasks())
+
+
+def _invalid_form_body(errors: JSON) -> JSON:
+    return {"code": 50035, "message": "Invalid Form Body", "errors": errors}
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
