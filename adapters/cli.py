@@ -24,6 +24,7 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -85,6 +86,15 @@ NO_TOKENS_HINT = (
     "No TELEGRAM_TOKEN or DISCORD_TOKEN in .env — starting the terminal chat. "
     "Add a token to .env to go live."
 )
+NO_ENV_HINT = (
+    "There is no .env here, and no TELEGRAM_TOKEN or DISCORD_TOKEN in the environment — "
+    "starting the terminal chat. Copy .env.example to .env and add a token to go live."
+)
+
+
+def no_tokens_hint(env_file: Path = Path(".env")) -> str:
+    """What to say when no platform is configured: it depends on whether there is a .env."""
+    return NO_TOKENS_HINT if env_file.is_file() else NO_ENV_HINT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return rotate_key(settings, decrypt=args.decrypt)
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
-        hint = NO_TOKENS_HINT if args.command == "run" and not platforms else None
+        hint = no_tokens_hint() if args.command == "run" and not platforms else None
         serve = _serve(settings, platforms, hint=hint, health=args.command == "run")
         return asyncio.run(until_signalled(serve))
     except ThresholdError as exc:

@@ -6,13 +6,14 @@ Same shape as every other adapter: two pure functions that translate, and a smal
   number naming one of the choices just shown is a :class:`Pick` of that choice, anything else is
   :class:`Text`.
 * :func:`render` turns a reply into the text printed for it: the message, its choices numbered
-  ``1)``, ``2)`` …, and a hint line under a question; an aside is marked ``~``, the answer just
-  given is echoed ``→``.
+  ``1)``, ``2)`` … (listed ``·`` where a typed number is an answer in itself, a number of
+  days), and a hint line under a question; an aside is marked ``~``, the answer just given is
+  echoed ``→``; in a terminal, long lines are wrapped between words.
 * :func:`run_console` reads lines (from a terminal or a pipe), hands each event to the
   conversation service and prints what comes back.
 * :class:`ConsoleDeliverer` is the terminal's :class:`bot.delivery.Deliverer`: while the chat
-  runs, a scheduled mantra or reminder is printed between the turns, its choices numbered on
-  after the ones already shown (so the open question's numbers still work).
+  runs, a scheduled mantra or reminder is printed between the turns, its choices given as
+  words to type (so the open question's numbers still mean what they did).
 
 There is no dialog logic here: what to ask next is ``dialogs/``'s business.
 """
@@ -26,7 +27,9 @@ import getpass
 import logging
 import os
 import re
+import shutil
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
@@ -50,6 +53,10 @@ _COMMAND = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:\s+(.*))?", re.DOTALL)
 _NUMBER = re.compile(r"\d{1,3}")
 _ASIDE = "  ~ "
 _CHOICE_HINT = "Type a number"
+_VALUE_HINT = "Type a number of days, or a choice's words"
+_TYPE_EITHER = " or "
+_TYPE = "type "
+_LEAD = re.compile(r"\s*(?:\d+\)|→|~|·)?\s*")
 _FLOW_COMMANDS = "/back /skip /cancel"
 GOODBYE = "Goodbye for now. Everything so far is saved; come back any time to pick up again."
 APOLOGY = "Sorry, something went wrong on my side. Your answers so far are safe; please try again."
@@ -78,11 +85,26 @@ def to_event(line: str, last_buttons: Sequence[Button], at: datetime) -> Event |
     return Text(text=text, at=at)
 
 
-def render(reply: Reply, *, first: int = 1, saved_to: Path | None = None) -> str:
+def numbered_buttons(reply: Reply) -> tuple[Button, ...]:
+    """The buttons of ``reply`` that a typed number picks (none where a number is a value)."""
+    return () if reply.numbers_are_values else reply.buttons
+
+
+def render(
+    reply: Reply,
+    *,
+    first: int = 1,
+    saved_to: Path | None = None,
+    width: int | None = None,
+    typed_buttons: bool = False,
+) -> str:
     """The text printed for ``reply``, without a trailing newline.
 
     Choices are numbered from ``first`` so that the choices of several replies in one turn never
-    share a number. ``saved_to`` is where the reply's attachment was written, if it has one.
+    share a number; where a typed number is an answer in itself (a number of days) they are
+    listed without numbers, to be chosen by their words. ``typed_buttons`` lists them as words
+    to type (a delivered mantra, which arrives between turns). ``saved_to`` is where the reply's
+    attachment was written; ``width`` wraps long lines between words.
     """
     if reply.kind == "answer":
         lines = [f"  → {' '.join(reply.text.split())}"]
@@ -90,18 +112,40 @@ def render(reply: Reply, *, first: int = 1, saved_to: Path | None = None) -> str
         lines = [_ASIDE + line if line else _ASIDE.rstrip() for line in reply.text.splitlines()]
     else:
         lines = reply.text.splitlines() or [""]
-    for number, button in enumerate(reply.buttons, start=first):
-        lines.append(f"  {number}) {button.label}")
+    if typed_buttons and reply.buttons:
+        lines.append(f"  ({_TYPE}" + _TYPE_EITHER.join(f"“{b.label}”" for b in reply.buttons) + ")")
+    elif reply.numbers_are_values:
+        lines.extend(f"  · {button.label}" for button in reply.buttons)
+    else:
+        lines.extend(
+            f"  {number}) {button.label}" for number, button in enumerate(reply.buttons, first)
+        )
     if reply.attachment is not None:
         where = str(saved_to) if saved_to is not None else "(could not be saved)"
         lines.append(f"  [file] {reply.attachment.filename} saved to {where}")
     if reply.kind == "ask":
         lines.append(_hint(reply))
+    if width is not None:
+        lines = [wrapped for line in lines for wrapped in _wrap(line, width)]
     return "\n".join(lines)
 
 
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` broken between words to fit ``width``, continued under its own text."""
+    if len(line) <= width:
+        return [line]
+    lead = _LEAD.match(line)
+    hang = " " * (lead.end() if lead else 0)
+    wrapped = textwrap.wrap(
+        line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+    )
+    return wrapped or [line]
+
+
 def _hint(reply: Reply) -> str:
-    if reply.buttons and reply.free_text:
+    if reply.numbers_are_values:
+        how = f"  ({_VALUE_HINT}"
+    elif reply.buttons and reply.free_text:
         how = f"  ({_CHOICE_HINT} or write your answer"
     elif reply.buttons:
         how = f"  ({_CHOICE_HINT}"
@@ -201,20 +245,26 @@ class ConsoleDeliverer:
     platform = PLATFORM
 
     def __init__(
-        self, user_id: str, write: Callable[[str], None], shown: list[Button], *, prompt: bool
+        self,
+        user_id: str,
+        write: Callable[[str], None],
+        *,
+        prompt: bool,
+        width: int | None = None,
     ) -> None:
         self._user_id = user_id
         self._write = write
-        self._shown = shown
         self._prompt = prompt
+        self._width = width
 
     async def deliver(self, address: Address, replies: Sequence[Reply]) -> None:
+        """Print what arrived. Its choices are words to type, so that the numbers of the
+        question open stay what they were."""
         if address.platform != PLATFORM or address.chat_id != self._user_id:
             raise DeliveryFailed("That person is not chatting in this terminal.")
         try:
             for reply in replies:
-                self._write("\n" + render(reply, first=len(self._shown) + 1))
-                self._shown.extend(reply.buttons)
+                self._write("\n" + render(reply, typed_buttons=True, width=self._width))
             if self._prompt:
                 self._write("> ")
         except (OSError, ValueError) as exc:
@@ -244,6 +294,7 @@ async def run_console(
     address = Address(PLATFORM, key.user_id)
     exports = exports_dir or core.settings.sqlite_path.parent / "exports"
     interactive = _isatty(stdin) and _isatty(stdout)
+    width = shutil.get_terminal_size().columns - 1 if interactive else None
     shown: list[Button] = []
 
     def write(text: str) -> None:
@@ -263,8 +314,8 @@ async def run_console(
             saved_to = _save(reply.attachment, exports) if reply.attachment else None
             if reply.kind != "answer":
                 write("")  # a blank line between messages, as a chat shows separate bubbles
-            write(render(reply, first=len(numbered) + 1, saved_to=saved_to))
-            numbered.extend(reply.buttons)
+            write(render(reply, first=len(numbered) + 1, saved_to=saved_to, width=width))
+            numbered.extend(numbered_buttons(reply))
             asked = asked or reply.kind == "ask"
         if numbered or asked:
             shown[:] = numbered
@@ -273,7 +324,7 @@ async def run_console(
         stdout.write(text if text == "> " else text + "\n")
         stdout.flush()
 
-    deliverer = ConsoleDeliverer(key.user_id, show, shown, prompt=interactive)
+    deliverer = ConsoleDeliverer(key.user_id, show, prompt=interactive, width=width)
     core.deliverers[PLATFORM] = deliverer
     reader = _LineReader(stdin)
     try:

@@ -128,14 +128,17 @@ def multi_done(state: State, node: Node, script: Script, out: flow.Out) -> State
 # Typed text
 
 
-def typed_value(node: Node, text: str) -> Option | None:
+def typed_value(node: Node, text: str, script: Script) -> Option | None:
     """A typed answer that is not one of the options: a rating, a number of days, a time."""
     if node.type == "rating":
         rating = answers.parse_rating(text)
         return Option(id=str(rating), label=str(rating), value=rating) if rating else None
     if node.type == "days":
         days = answers.parse_days(text, node)
-        return Option(id=f"d{days}", label=str(days), value=days) if days else None
+        if not days:
+            return None
+        same = next((o for o in node.options if o.value == days), None)
+        return same or Option(id=f"d{days}", label=script.say("days_typed", days=days), value=days)
     if node.type == "time":
         time = answers.parse_time(text)
         return Option(id=time.replace(":", ""), label=time, value=time) if time else None

@@ -126,11 +126,18 @@ def on_press(
 
 
 def typed(state: State, text: str, now: datetime, script: Script) -> Press | None:
-    """Words typed instead of a delivered mantra's buttons ("stop mantras", "snooze"): the
-    same as pressing them, a snooze counted from now. ``None`` for any other text."""
-    key = " ".join(text.casefold().strip(" .!").split())
-    if key in script.stop_words:
+    """Words typed instead of a delivered message's buttons ("stop mantras", "snooze", or a
+    button's own label): the same as pressing it, a snooze counted from now. ``None`` for any
+    other text."""
+    key = _key(text)
+    if key in script.stop_words or key == _key(script.say("mantra_stop_label")):
         return on_press(state, MANTRA, STOP, minute(now), now, script)
-    if key in script.snooze_words:
+    if key in script.snooze_words or key == _key(script.say("mantra_snooze_label")):
         return on_press(state, MANTRA, SNOOZE, minute(now), now, script)
+    if key == _key(script.say("checkin_now")):
+        return on_press(state, REMINDER, CHECKIN, minute(now), now, script)
     return None
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().strip(" .!").split())

@@ -417,7 +417,7 @@ def _typed_choice(state: State, node: Node, text: str, script: Script, out: flow
     """Text typed where options are shown: a value, a number or several, an option's own words
     (alone or in a sentence), Done, a command word; otherwise a hint."""
     options = prompts.visible_options(state, node, script)
-    option = answering.typed_value(node, text) if node.type in ("days", "time") else None
+    option = answering.typed_value(node, text, script) if node.type in ("days", "time") else None
     if node.type == "multi" and option is None:
         numbers = understanding.several_numbers(text)
         if numbers is not None:
@@ -428,7 +428,7 @@ def _typed_choice(state: State, node: Node, text: str, script: Script, out: flow
     if node.type == "multi" and option is None and answers.is_done_word(text):
         return answering.multi_done(state, node, script, out)
     if option is None:
-        option = answering.typed_value(node, text)
+        option = answering.typed_value(node, text, script)
     if option is not None:
         return answering.choose(state, node, option, script, out)
     word = understanding.command_word(text, script)

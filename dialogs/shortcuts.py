@@ -7,6 +7,7 @@ the same arguments, so no adapter needs to know the questions of the flow.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from dialogs import answers, flow
@@ -31,7 +32,19 @@ def read(arg: str, script: Script) -> tuple[str | None, dict[str, str], list[str
         if "/" in zone:
             cities.setdefault(zone.rsplit("/", 1)[1].casefold(), []).append(zone)
     days = [o for node in DAY_NODES for o in script.node(node).options if o.id != "weekly"]
-    for word in answers.clean_text(arg).split():
+    text = answers.clean_text(arg)
+    phrases = sorted(
+        ((alias, o.id) for o in days for alias in o.aliases if " " in alias),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    for phrase, day_id in phrases:  # a choice in several words ("every day") comes first
+        match = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE)
+        if match is not None:
+            found["days"] = day_id
+            text = f"{text[: match.start()]} {text[match.end() :]}"
+            break
+    for word in text.split():
         key = word.casefold()
         time = answers.parse_time(word)
         day = answers.match_option(word, days) if not key.isdecimal() else None

@@ -12,7 +12,6 @@ import contextlib
 import os
 import pty
 import queue
-import re
 import select
 import signal
 import sqlite3
@@ -25,9 +24,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from service_testing import CHOICE, HINT, answer
 
 from adapters import cli
-from adapters.cli import NO_TOKENS_HINT, PLATFORMS, Platform, configured_platforms, main
+from adapters.cli import (
+    NO_ENV_HINT,
+    NO_TOKENS_HINT,
+    PLATFORMS,
+    Platform,
+    configured_platforms,
+    main,
+)
 from adapters.console import GOODBYE
 from bot.core import Core
 from bot.errors import ConfigError
@@ -39,8 +46,6 @@ QUESTIONS = (
     "Is it reciprocal?",
     "Am I staying because of love — or out of fear of being alone?",
 )
-CHOICE = re.compile(r"^  (\d+)\) (.+)$")
-HINT = re.compile(r"^  \((Type a number|Write your answer)")
 TIMEOUT = 30.0
 
 
@@ -115,25 +120,6 @@ class Terminal:
         return "\n".join(self.transcript)
 
 
-def answer(lines: list[str], previous: list[str]) -> str:
-    """What a cooperative person types next: a few words where words are asked for and at most
-    a Skip is offered, "Done" once something was chosen on a question that takes several, and
-    otherwise the first choice."""
-    choices = {int(m.group(1)): m.group(2) for m in map(CHOICE.match, lines) if m}
-    if len(choices) <= 1 and any("write your answer" in line for line in lines):
-        return "Sam"
-    done = [number for number, label in choices.items() if label.strip().lower() == "done"]
-    if done and _question(lines) == _question(previous):
-        return str(done[0])
-    return "1" if choices else "Sam"
-
-
-def _question(lines: list[str]) -> list[str]:
-    """The text of the last message printed, without its choices and hint."""
-    last = len(lines) - 1 - lines[::-1].index("") if "" in lines else 0
-    return [line for line in lines[last:] if line and not (CHOICE.match(line) or HINT.match(line))]
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """The environment of someone who has set nothing up: no tokens, no log level."""
@@ -204,9 +190,10 @@ def test_a_whole_reflection_in_the_terminal(tmp_path: Path, env: dict[str, str])
 # `threshold run`
 
 
-def test_run_without_tokens_says_how_to_add_them_and_opens_the_terminal_chat(
+def test_run_with_an_env_file_but_no_tokens_says_how_to_add_them_and_opens_the_terminal_chat(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
+    (tmp_path / ".env").write_text("# no tokens yet\n", encoding="utf-8")
     chat = start("run", env=env, cwd=tmp_path)
     greeting = chat.read_turn()
     status, stderr = chat.close()
@@ -215,6 +202,19 @@ def test_run_without_tokens_says_how_to_add_them_and_opens_the_terminal_chat(
     assert [line for line in chat.transcript if "TOKEN" in line] == [NO_TOKENS_HINT]
     assert any(HINT.match(line) for line in greeting), "no question after the hint"
     assert (status, stderr) == (0, "")
+
+
+def test_run_with_no_env_file_at_all_says_there_is_none_not_that_it_lacks_tokens(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """BUG: "No TELEGRAM_TOKEN or DISCORD_TOKEN in .env" was said with no .env at all."""
+    chat = start("run", env=env, cwd=tmp_path)
+    greeting = chat.read_turn()
+    status, _ = chat.close()
+
+    assert greeting[0] == NO_ENV_HINT
+    assert "in .env" not in greeting[0]
+    assert status == 0
 
 
 UNBUILT = [p for p in PLATFORMS if p.start is None]

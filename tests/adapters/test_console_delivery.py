@@ -101,16 +101,13 @@ async def test_subscribe_in_the_terminal_and_a_mantra_arrives_a_minute_later(
             await asyncio.sleep(0.3)
             assert "Stop mantras" not in screen.getvalue()[at:]
             clock.now = START + timedelta(minutes=1, seconds=30)  # 09:00
-            arrived = await screen.shows("Snooze for a week", after=at)
+            arrived = await screen.shows("Snooze for a week”)", after=at)
             delivered = screen.getvalue()[at:arrived]
             assert any(line in delivered for line in opened.script.mantras)
-            stop = next(
-                line.split(")")[0].strip()
-                for line in delivered.splitlines()
-                if line.endswith("Stop mantras")
-            )
+            assert "(type “Stop mantras” or “Snooze for a week”)" in delivered
+            assert "4) Stop mantras" not in delivered  # BUG: numbered after the open question
 
-            typed(stop)  # its number, as printed with the mantra
+            typed("stop mantras")  # its words, as printed with the mantra
             await screen.shows("Mantras are off:", after=arrived)
             clock.now += timedelta(days=1)
             await asyncio.sleep(0.3)
@@ -123,13 +120,17 @@ async def test_subscribe_in_the_terminal_and_a_mantra_arrives_a_minute_later(
 
 async def test_the_terminal_delivers_only_to_the_person_at_it() -> None:
     out = io.StringIO()
-    shown: list[Button] = [Button("thr:a:b:1", "earlier")]
-    deliverer = ConsoleDeliverer("me", out.write, shown, prompt=False)
+    deliverer = ConsoleDeliverer("me", out.write, prompt=False)
     mantra = Reply(
-        "Rather than chasing, reflect.", buttons=(Button("thr:core.mantra:stop:1", "Stop"),)
+        "Rather than chasing, reflect.",
+        buttons=(
+            Button("thr:core.mantra:stop:1", "Stop mantras"),
+            Button("thr:core.mantra:snooze:1", "Snooze for a week"),
+        ),
     )
     await deliverer.deliver(Address("console", "me"), [mantra])
-    assert out.getvalue() == "\nRather than chasing, reflect.\n  2) Stop"
-    assert [b.label for b in shown] == ["earlier", "Stop"]
+    assert out.getvalue() == (
+        "\nRather than chasing, reflect.\n  (type “Stop mantras” or “Snooze for a week”)"
+    )
     with pytest.raises(DeliveryFailed):
         await deliverer.deliver(Address("console", "someone else"), [mantra])
