@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench chat clean
+.PHONY: run test lint bench chat docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,15 @@ chat: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check dialogs bot adapters tests bench
+	$(BIN)/ruff format --check dialogs bot adapters tests bench tools
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest
+
+docs: $(STAMP)
+	@$(BIN)/python -m tools.conversation
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench

@@ -279,6 +279,8 @@ async def run_console(
     user_id: str | None = None,
     exports_dir: Path | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    echo: bool = False,
+    width: int | None = None,
 ) -> None:
     """Chat in the terminal until the input ends.
 
@@ -286,7 +288,9 @@ async def run_console(
     newcomer is greeted and someone returning is shown where they were. ``stdin`` and ``stdout``
     default to the process's own; files handed over (an export) go to ``exports_dir``, by
     default ``exports/`` beside the database. While the chat runs, scheduled messages for this
-    person are printed as they come (:class:`ConsoleDeliverer`).
+    person are printed as they come (:class:`ConsoleDeliverer`). ``echo`` prints each line read
+    after a ``> `` (a transcript of a chat typed from a file); ``width`` wraps long lines (by
+    default, the terminal's width when there is one).
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -294,7 +298,8 @@ async def run_console(
     address = Address(PLATFORM, key.user_id)
     exports = exports_dir or core.settings.sqlite_path.parent / "exports"
     interactive = _isatty(stdin) and _isatty(stdout)
-    width = shutil.get_terminal_size().columns - 1 if interactive else None
+    if width is None and interactive:
+        width = shutil.get_terminal_size().columns - 1
     shown: list[Button] = []
 
     def write(text: str) -> None:
@@ -333,9 +338,12 @@ async def run_console(
             if interactive:
                 stdout.write("> ")
                 stdout.flush()
-            event = to_event(await reader.readline(), shown, clock())
+            line = await reader.readline()
+            event = to_event(line, shown, clock())
             if event is None:
                 break
+            if echo:
+                write(f"> {line.rstrip()}")
             await _to_the_end(turn(event))
     except BrokenPipeError:  # nobody reads the output any more (`threshold chat | head`)
         logger.info("console output closed; the chat ends")

@@ -172,7 +172,7 @@ def shorten(text: str, limit: int) -> str:
         return flat
     cut = flat[: limit - 1]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    if flat[limit - 1] != " " and space >= limit // 2:  # the cut fell inside a word
         cut = cut[:space]
     return cut.rstrip(" ,;:.-—") + "…"
 

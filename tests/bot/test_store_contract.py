@@ -135,6 +135,19 @@ async def test_history_of_an_unknown_person_is_one_empty_page(store: Store) -> N
     assert page.items == () and page.pages == 1
 
 
+async def test_one_record_is_read_by_its_id_and_only_by_its_owner(store: Store) -> None:
+    await first_save(store, finished=(record(1, reciprocity=2), record(2, decision="talk")))
+    await first_save(store, BOB, finished=(record(3, decision="watch"),))
+    mine = (await store.history(ANN)).items
+    theirs = (await store.history(BOB)).items
+    found = await store.record(ANN, mine[1].id)
+    assert found == mine[1]
+    assert found is not None and found.answers == {"reciprocity": 2}
+    assert await store.record(ANN, theirs[0].id) is None  # Bob's, asked for by Ann
+    assert await store.record(ANN, 10_000) is None
+    assert await store.record(UserKey("telegram", "nobody"), mine[0].id) is None
+
+
 async def test_scheduled_item_is_claimed_once_then_after_its_lease(store: Store) -> None:
     due = Due("checkin:p1", "checkin_reminder", START + timedelta(days=7), {"person_id": "p1"})
     await first_save(store, schedule=(due,))

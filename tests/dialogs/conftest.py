@@ -113,6 +113,10 @@ class Chat:
     def reflect_on_sam(self) -> Step:
         """A whole first reflection, with buttons, typed answers and skips; ends at the offer."""
         self.command("start")
+        return self.reflect_on_sam_from_the_name()
+
+    def reflect_on_sam_from_the_name(self) -> Step:
+        """The rest of :meth:`reflect_on_sam`, from "Who is this about?" to the offer."""
         self.text("Sam")
         self.press("Romantic")
         self.press("Their tone changed")
