@@ -58,6 +58,15 @@ async def test_a_whole_reflection_in_dms_with_buttons_and_typed_answers(
     assert _answer(db_path, "reciprocity") == [(None, None, 2)]
     shown = alex.dm_messages()
     assert [m for m in shown if buttons(m)] == [], "every answered question lost its buttons"
+
+    await alex.say("/history")  # each record with a few own words, and a button to read it
+    listing = alex.question()
+    assert "— “I see value in myself.”" in listing["content"]
+    ((label, _),) = buttons(listing)
+    await alex.press(label, listing)
+    record = alex.dm_messages()[-1]["content"]
+    assert "   your note: “It used to, a long time ago.”" in record
+    assert "Your line: “I see value in myself.”" in record
     assert all(len(m["content"]) <= 2000 for m in shown)
 
 

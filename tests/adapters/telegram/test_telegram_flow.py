@@ -260,3 +260,20 @@ def _rows(db_path: Path) -> dict[str, int]:
             if name != "schema_migrations" and not name.startswith("sqlite_")
         ]
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+async def test_each_typed_note_is_heard_and_history_gives_the_words_back(
+    bot: Core, person: Person
+) -> None:
+    await whole_reflection(person)
+    heard = bot.script.listening
+    lines = {*heard.fallback, *(line for t in heard.themes for line in t.lines)}
+    lines |= {line for node in heard.nodes.values() for line in node.lines}
+    assert sum((s.text or "") in lines for s in person.seen) == 2  # two notes, each heard once
+    await person.tap("No, thanks", "here whenever you want them")
+    listing = await person.type("/history", "Your reflections and check-ins")
+    (label,) = listing.labels
+    assert label.startswith("Read ") and label.endswith(" · Sam")
+    await person.tap(label, "Your line: “I see value in myself.”")
+    record = person.question
+    assert record is not None and "your note: “Some days are fine.”" in (record.text or "")
