@@ -71,7 +71,11 @@ def choose(state: State, node: Node, option: Option, script: Script, out: flow.O
         label = prompts.rating_text(node, value, script, message="rating_echo")
     target = option.next or node.next
     after = option.say
-    return flow.answer(state, node, {store: value}, target, script, out, label=label, after=after)
+    given: dict[str, JSON] = {store: value}
+    if node.low_say and isinstance(value, int) and value <= node.low_at:
+        after = script.say(node.low_say, safety=script.say("safety"))  # care, not a slogan
+        given[flow.LOW_KEY] = True
+    return flow.answer(state, node, given, target, script, out, label=label, after=after)
 
 
 def select(state: State, node: Node, options: list[Option], script: Script, out: flow.Out) -> State:

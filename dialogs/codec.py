@@ -28,6 +28,10 @@ def state_to_json(state: State) -> dict[str, JSON]:
         "mantra_seen": list(state.mantra_seen),
         "mantras": dict(state.mantras),
         "heard": list(state.heard),
+        "disclosed": list(state.disclosed),
+        "ask_since": state.ask_since,
+        "plan": dict(state.plan),
+        "paused": dict(state.paused),
     }
 
 
@@ -79,6 +83,16 @@ def state_from_json(raw: object) -> State:
     heard = raw.get("heard", [])
     if not isinstance(heard, list) or not all(isinstance(h, str) for h in heard):
         raise InvalidState("heard must be a list of line ids")
+    disclosed = raw.get("disclosed", [])
+    if not isinstance(disclosed, list) or not all(isinstance(d, str) for d in disclosed):
+        raise InvalidState("disclosed must be a list of times")
+    ask_since = raw.get("ask_since", False)
+    plan = raw.get("plan", {})
+    paused = raw.get("paused", {})
+    if not isinstance(ask_since, bool) or not isinstance(plan, dict):
+        raise InvalidState("ask_since must be a boolean and plan an object")
+    if not isinstance(paused, dict):
+        raise InvalidState("paused must be an object")
     intro = raw.get("intro_seen", False)
     if not isinstance(intro, bool):
         raise InvalidState("intro_seen must be a boolean")
@@ -95,4 +109,8 @@ def state_from_json(raw: object) -> State:
         mantra_seen=tuple(cast(list[int], seen)),
         mantras=cast(dict[str, JSON], mantras),
         heard=tuple(cast(list[str], heard)),
+        disclosed=tuple(cast(list[str], disclosed)),
+        ask_since=ask_since,
+        plan=cast(dict[str, JSON], plan),
+        paused=cast(dict[str, JSON], paused),
     )

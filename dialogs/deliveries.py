@@ -28,6 +28,7 @@ REMINDER = "core.remind"
 NODES = frozenset({MANTRA, REMINDER})
 STOP = "stop"
 SNOOZE = "snooze"
+RESUME = "resume"
 CHECKIN = "checkin"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LAST_MINUTE = 999_999_999  # the largest number a button's last part may hold (nine digits)
@@ -99,9 +100,20 @@ def on_press(
         return None
     if node_id == REMINDER and option_id == CHECKIN:
         return Press((Reply(script.say("checkin_now"), kind="answer"),), start_checkin=True)
-    if node_id != MANTRA or option_id not in (STOP, SNOOZE):
+    if node_id != MANTRA or option_id not in (STOP, SNOOZE, RESUME):
         return None
     settings = state.mantras
+    if option_id == RESUME:  # paused after a disclosure: on again from now, lines still held
+        answered = Reply(script.say("mantra_resume_label"), kind="answer")
+        if not settings.get("enabled"):
+            return Press((answered, Reply(script.say("mantra_already_off"))))
+        effect = SetMantras(
+            enabled=True,
+            time=str(settings.get("time") or "09:00"),
+            tz=str(settings.get("tz") or "UTC"),
+            days=str(settings.get("days") or "daily"),
+        )
+        return Press((answered, Reply(script.say("mantras_resumed"))), (effect,))
     label = script.say("mantra_stop_label" if option_id == STOP else "mantra_snooze_label")
     answered = Reply(label, kind="answer")
     if option_id == STOP:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from dialogs import care, listening, prompts
+from dialogs import care, listening, prompts, since
 from dialogs.mantras import next_mantra
 from dialogs.model import (
     JSON,
@@ -28,7 +28,7 @@ from dialogs.model import (
 from dialogs.prompts import TZ_CANDIDATES
 from dialogs.script import Node, Script
 
-FLOW_COMMANDS = frozenset({"reflect", "checkin", "mantras", "forget"})
+FLOW_COMMANDS = frozenset({"reflect", "checkin", "mantras", "forget", "safety"})
 NO_INTRO_FLOWS = frozenset({"forget"})
 KEEPS_OPENING = frozenset({"reflect", "checkin"})
 """Flows that keep what the person wrote before they began (``opening``) with their answers."""
@@ -37,6 +37,11 @@ MENU = "core.menu"
 CANCEL = "core.cancel"
 SWITCH_KEY = "_switch"
 CANCEL_KEY = "_cancel"
+GENTLE_SAID = "_gentle_said"
+LOW_KEY = "_low"
+"""In a flow's answers: a rating was as low as it goes (a very low feeling)."""
+ASIDE_FLOWS = frozenset({"safety"})
+"""Flows begun without leaving the one in progress: it waits, and is taken up again after."""
 OPENING = "opening"
 """What the person wrote that was not an answer (typed before a flow began, or a sentence
 where a name was asked): kept with the flow's answers, shown on the card."""
@@ -85,6 +90,9 @@ def reask(state: State, script: Script, out: Out) -> None:
         return
     if state.data.get(CANCEL_KEY):
         out.replies.append(cancel_question(state, script))
+        return
+    if since.pending(state) is not None:
+        out.replies.append(since.question(state, script))
         return
     node = current(state, script)
     if node is not None:
@@ -138,7 +146,7 @@ def show(state: State, node: Node, script: Script, out: Out, *, updates: bool = 
 def goto(state: State, target: str, script: Script, out: Out) -> State:
     while True:
         if target == "@end":
-            return end(state)
+            return take_up(end(state), script, out) if state.paused else end(state)
         if target == "@stop":
             out.say(script.say("stopped", flow=flow_title(state, script)))
             return end(state)
@@ -146,9 +154,10 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
         if node.flow != state.flow:
             state = replace(state, flow=node.flow, data={}, trail=(), started_at=out.at.isoformat())
         node = node.for_kind(state.data.get("kind"))
-        if (node.requires and node.requires not in state.data) or (
-            node.unless == "mantras_enabled" and state.mantras.get("enabled")
-        ):
+        if _passed_over(state, node):
+            if node.judging and not state.data.get(GENTLE_SAID):
+                out.say(script.say("gentle_skipped"))
+                state = replace(state, data={**state.data, GENTLE_SAID: True})
             target = node.next
         elif node.type == "person" and not state.people:
             out.say(script.say("no_people"))
@@ -159,14 +168,52 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
         elif node.type == "effect":
             state = run_effect(state, node, script, out)
             target = node.next
+        elif node.type == "care":
+            lead = fill_lead(node, state, script)
+            state, replies, effects = care.offer(
+                state, "abuse", node.next, script, out.at, lead=lead
+            )
+            out.replies.extend(replies)
+            out.effects.extend(effects)
+            return state
         else:
             return show(state, node, script, out)
 
 
+def fill_lead(node: Node, state: State, script: Script) -> str:
+    return prompts.fill_prompt(node, prompts.fields(state, script))
+
+
+def take_up(state: State, script: Script, out: Out) -> State:
+    """Take up again, where it was, the flow set aside (for the safety plan, or by stopping
+    after a disclosure); nothing is open when this is called."""
+    paused = state.paused
+    flow = paused.get("flow")
+    node = paused.get("node")
+    trail = paused.get("trail")
+    data = paused.get("data")
+    state = replace(state, paused={})
+    if not isinstance(flow, str) or not isinstance(node, str) or node not in script.nodes:
+        return state
+    state = replace(
+        state,
+        flow=flow,
+        node=node,
+        data=dict(data) if isinstance(data, dict) else {},
+        trail=tuple(str(t) for t in trail) if isinstance(trail, list) else (),
+        started_at=str(paused.get("started_at") or out.at.isoformat()),
+    )
+    out.say(script.say("welcome_back", flow=flow_title(state, script)))
+    reask(state, script, out)
+    return state
+
+
 def _passed_over(state: State, node: Node) -> bool:
-    """A node that is not asked: what it requires is missing, or what it is for holds already
-    (the offer of mantras to someone who has them)."""
+    """A node that is not asked: what it requires is missing, what it is for holds already
+    (the offer of mantras to someone who has them), or it judges, in a gentle conversation."""
     if node.requires and node.requires not in state.data:
+        return True
+    if node.judging and state.data.get(care.GENTLE_KEY):
         return True
     return node.unless == "mantras_enabled" and bool(state.mantras.get("enabled"))
 
@@ -207,8 +254,12 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
         out.say(script.say("welcome_back", flow=flow.title))
         reask(state, script, out)
         return state
+    if state.flow is None and state.paused.get("flow") == flow_id:
+        return take_up(state, script, out)
     if state.flow is not None and not has_answers(state):
         state = end(state)  # nothing given yet (a menu left open): nothing to lose by leaving
+    if state.flow is not None and flow_id in ASIDE_FLOWS and state.flow not in ASIDE_FLOWS:
+        state = set_aside(state)
     if state.flow is not None:
         state = replace(state, data={**state.data, SWITCH_KEY: flow_id}, ask=state.ask + 1)
         current = flow_title(state, script)
@@ -232,6 +283,18 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
     state = replace(state, data=data, trail=(), started_at=out.at.isoformat())
     state = replace(state, flow=flow_id)
     return goto(state, flow.start, script, out)
+
+
+def set_aside(state: State) -> State:
+    """The flow in progress waits (answers, question and all) while an aside flow runs."""
+    paused: dict[str, JSON] = {
+        "flow": state.flow,
+        "node": state.node,
+        "data": {k: v for k, v in state.data.items() if k not in (SWITCH_KEY, CANCEL_KEY)},
+        "trail": list(state.trail),
+        "started_at": state.started_at,
+    }
+    return replace(end(state), paused=paused)
 
 
 def menu(state: State, script: Script, out: Out, *, text: str = "menu") -> State:
@@ -305,18 +368,31 @@ def finish(state: State, node: Node, script: Script, out: Out) -> State:
     if remind_at:
         entry["remind_at"] = remind_at
     people.append(entry)
-    index, seen = next_mantra(len(script.mantras), state.mantra_seen, state.started_at or "")
+    seen = state.mantra_seen
+    if data.get(care.GENTLE_KEY) or data.get(LOW_KEY):  # after pain, no slogan: a gentle close
+        essay = script.say("gentle_close")
+    else:
+        held = script.held_mantras if care.held(state, out.at, script) else frozenset()
+        index, seen = next_mantra(len(script.mantras), seen, state.started_at or "", held)
+        essay = script.say("essay_line", mantra=script.mantras[index])
     text = prompts.fill_prompt(
-        node,
-        prompts.fields(state, script),
-        card=prompts.card(data, script),
-        mantra=script.mantras[index],
+        node, prompts.fields(state, script), card=prompts.card(data, script), essay=essay
     )
     out.say(text)
     return replace(state, data={}, trail=(), people=tuple(people), mantra_seen=seen)
 
 
 def run_effect(state: State, node: Node, script: Script, out: Out) -> State:
+    if node.effect == "plan_load":  # a plan made before: shown, and each step kept a tap away
+        if not state.plan:
+            return state
+        return replace(state, data={**state.data, **state.plan, "_has_plan": True})
+    if node.effect == "plan_save":
+        steps = {n.store for n in script.nodes.values() if n.flow == node.flow and n.type == "text"}
+        plan = {k: v for k, v in state.data.items() if k in steps and v}
+        state = replace(state, plan=plan)
+        out.say(prompts.fill_prompt(node, {"plan_card": prompts.plan_card(plan, script)}))
+        return state
     if node.effect == "forget":
         out.effects.append(ForgetUser())
         out.say(prompts.fill_prompt(node, prompts.fields(state, script)))

@@ -20,6 +20,7 @@ from dialogs import (
     listening,
     prompts,
     shortcuts,
+    since,
     understanding,
 )
 from dialogs.model import (
@@ -48,7 +49,9 @@ def step(state: State, event: Event, script: Script) -> Step:
     if event.at.tzinfo is None:
         raise ValueError("event.at must be timezone-aware")
     out = flow.Out(at=event.at.astimezone(UTC))
-    if isinstance(event, Command):
+    if since.due(state, out.at, script) and _opens(event):
+        state = _ask_since(state, event, script, out)
+    elif isinstance(event, Command):
         state = _on_command(state, event, script, out)
     elif isinstance(event, Pick):
         state = _on_pick(state, event.data, script, out)
@@ -69,14 +72,62 @@ def step(state: State, event: Event, script: Script) -> Step:
 
 
 COMMANDS = frozenset(
-    {"start", "reflect", "checkin", "mantras", "forget", "help", "history", "export", "cancel",
-     "back", "skip"}
+    {"start", "reflect", "checkin", "mantras", "forget", "safety", "help", "history", "export",
+     "cancel", "back", "skip"}
 )  # fmt: skip
 """Every command the machine answers (a mistyped one is matched against these)."""
 
 
+OPENING_COMMANDS = frozenset({"start", "reflect", "checkin", "mantras", "safety", "history"})
+"""Commands that begin a conversation: after a disclosure, "how are you since?" comes first."""
+
+
+def _opens(event: Event) -> bool:
+    if isinstance(event, Command):
+        return answers.clean_text(event.name).lower() in OPENING_COMMANDS
+    return isinstance(event, Text)
+
+
+def _ask_since(state: State, event: Event, script: Script, out: flow.Out) -> State:
+    """Ask how they are since the last time, before what they came for (which waits)."""
+    wanted = answers.clean_text(event.name).lower() if isinstance(event, Command) else ""
+    if isinstance(event, Text):
+        text = answers.clean_text(event.text)
+        worry = concern(text, script.safety)
+        if worry:  # words that suggest harm are answered first, always
+            then = state.node if state.flow is not None and state.node else care.IDLE
+            return _offer_help(replace(state, ask_since=False), worry, then, script, out)
+        if text and not listening.is_quiet(text, script.listening):
+            state = flow.keep_opening(state, text, script)
+            state = flow.hear(state, _IDLE_NODE, text, script, out)
+    state, question = since.ask(state, wanted, script)
+    out.replies.append(question)
+    return state
+
+
+def _on_since_pick(state: State, option_id: str, ask: int, script: Script, out: flow.Out) -> State:
+    if option_id not in {o.id for o in since.choices(script)}:
+        return _forged(state, script, out)
+    wanted = since.pending(state)
+    if wanted is None or ask != state.ask:
+        return _stale(state, script, out)
+    label = next(o.label for o in since.choices(script) if o.id == option_id)
+    out.replies.append(Reply(text=label, kind="answer"))
+    out.say(since.answer_text(option_id, script))
+    state = since.without(state)
+    if wanted:
+        return _on_command(state, Command(name=wanted, at=out.at), script, out)
+    if state.flow is not None:
+        out.say(script.say("welcome_back", flow=flow.flow_title(state, script)))
+        flow.reask(state, script, out)
+        return state
+    return flow.menu(state, script, out)
+
+
 def _on_command(state: State, event: Command, script: Script, out: flow.Out) -> State:
     name = answers.clean_text(event.name).lower()
+    if since.pending(state) is not None:  # another command: the question is let go
+        state = since.without(state)
     if state.data.get(flow.SWITCH_KEY) and name not in flow.FLOW_COMMANDS:
         state = flow.without(state, flow.SWITCH_KEY)
     if state.data.get(flow.CANCEL_KEY) and name != "cancel":
@@ -142,7 +193,10 @@ def _cancel(state: State, script: Script, out: flow.Out) -> State:
         out.replies.append(flow.cancel_question(state, script))
         return state
     out.say(script.say("cancelled", flow=flow.flow_title(state, script)))
-    return flow.end(state)
+    ended = flow.end(state)
+    if state.flow in flow.ASIDE_FLOWS and ended.paused:  # back to what the plan set aside
+        return flow.take_up(ended, script, out)
+    return ended
 
 
 def _on_cancel_pick(state: State, option_id: str, ask: int, script: Script, out: flow.Out) -> State:
@@ -218,6 +272,8 @@ def _on_pick(state: State, data: str, script: Script, out: flow.Out) -> State:
         return _on_help_pick(state, option_id, ask, script, out)
     if node_id == flow.CANCEL:
         return _on_cancel_pick(state, option_id, ask, script, out)
+    if node_id == since.SINCE:
+        return _on_since_pick(state, option_id, ask, script, out)
     if node_id in _RECORD_NODES:
         return _on_record_pick(state, option_id, script, out)
     node = script.nodes.get(node_id)
@@ -308,6 +364,13 @@ def _on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
         state = flow.without(state, flow.CANCEL_KEY)
     if care.pending(state) is not None:
         return _help_text(state, raw, script, out)
+    if since.pending(state) is not None:
+        chosen = answers.match_option(raw, since.choices(script))
+        named = understanding.named_options(raw, since.choices(script))
+        chosen = chosen or (named[0] if len(named) == 1 else None)
+        if chosen is not None and not concern(raw, script.safety):
+            return _on_since_pick(state, chosen.id, state.ask, script, out)
+        state = since.without(state)
     node = flow.current(state, script)
     text = answers.clean_text(raw)
     worry = concern(text, script.safety)  # words that suggest harm are answered first
@@ -465,44 +528,75 @@ def _hint(state: State, node: Node, script: Script, out: flow.Out) -> State:
 
 
 def _offer_help(state: State, worry: Concern, then: str, script: Script, out: flow.Out) -> State:
-    state, replies = care.offer(state, worry, then, script)
+    state, replies, effects = care.offer(state, worry, then, script, out.at)
     out.replies.extend(replies)
+    out.effects.extend(effects)
     return state
 
 
 def _help_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
+    """Typed words while the safety question is open: an answer to it ("yes", "not safe"),
+    another disclosure (answered as such), or a gentle hint and the question again."""
     text = answers.clean_text(raw)
-    chosen = answers.match_option(text, care.choices(script))
-    if chosen is not None:
-        return _on_help_pick(state, chosen.id, state.ask, script, out)
-    then = care.pending(state)
+    options = care.choices(state, script)
+    chosen = answers.match_option(text, options)
+    named = understanding.named_options(text, options) if chosen is None else [chosen]
     worry = concern(text, script.safety)
-    if worry and then is not None:
+    then = care.pending(state)
+    if worry and then is not None and len(named) != 1:
         return _offer_help(care.without(state), worry, then, script, out)
+    if len(named) == 1:
+        return _on_help_pick(state, named[0].id, state.ask, script, out)
     out.say(script.say("safety_hint"), "notice")
     flow.reask(state, script, out)
     return state
 
 
 def _on_help_pick(state: State, option_id: str, ask: int, script: Script, out: flow.Out) -> State:
-    if option_id not in (care.GO_ON, care.STOP):
+    option_id = care.SAFE if option_id == "go_on" else option_id  # an older message's button
+    if not care.known(option_id):
         return _forged(state, script, out)
     then = care.pending(state)
-    if then is None or ask != state.ask:
+    options = care.choices(state, script)
+    if then is None or ask != state.ask or option_id not in {o.id for o in options}:
         return _stale(state, script, out)
+    out.replies.append(
+        Reply(text=next(o.label for o in options if o.id == option_id), kind="answer")
+    )
+    if option_id == care.UNSAFE:  # resources first and foremost; everything else waits
+        data = {**state.data, care.STEP_KEY: "unsafe"}
+        state = replace(state, data=data, ask=state.ask + 1)
+        out.say(script.say("safety_unsafe", safety=script.say("safety")))
+        out.replies.append(care.question(state, script))
+        return state
     state = care.without(state)
-    label = next(o.label for o in care.choices(script) if o.id == option_id)
-    out.replies.append(Reply(text=label, kind="answer"))
+    idle = then == care.IDLE or state.flow is None
     if option_id == care.STOP:
-        if state.flow is None:
-            out.say(script.say("safety_stopped"))
-            return state
-        out.say(script.say("stopped", flow=flow.flow_title(state, script)))
-        return flow.end(state)
-    if then == care.IDLE or state.flow is None:
-        return (
-            flow.begin(state, "reflect", script, out)
-            if not state.intro_seen
-            else flow.menu(state, script, out)
-        )
+        out.say(script.say("safety_stopped_idle" if idle else "safety_stopped"))
+        _tell_mantras_paused(state, script, out)
+        return state if idle else flow.set_aside(_at(state, then, script))
+    if option_id == care.PLAN:
+        _tell_mantras_paused(state, script, out)
+        state = state if idle else _at(state, then, script)
+        return flow.begin(state, "safety", script, out)
+    out.say(script.say("safety_safe_idle" if idle else "safety_safe"))
+    _tell_mantras_paused(state, script, out)
+    if idle:
+        if not state.intro_seen:
+            return flow.begin(state, "reflect", script, out)
+        return flow.menu(state, script, out)
     return flow.goto(state, then, script, out)
+
+
+def _at(state: State, then: str, script: Script) -> State:
+    """The flow moved on to ``then`` without asking it yet (where going on would have gone)."""
+    node = script.nodes.get(then)
+    if node is None or node.type not in prompts.QUESTION_TYPES:
+        return state
+    return replace(state, node=then)
+
+
+def _tell_mantras_paused(state: State, script: Script, out: flow.Out) -> None:
+    paused = care.mantras_paused(state, script, out.at)
+    if paused is not None:
+        out.replies.append(paused)

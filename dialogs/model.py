@@ -149,9 +149,12 @@ class SetMantras:
 @dataclass(frozen=True)
 class SnoozeMantras:
     """Send no scheduled mantra before ``until`` (UTC); the schedule itself stays as it is.
-    Pressing the same snooze button twice gives the same ``until``: it is idempotent."""
+    Pressing the same snooze button twice gives the same ``until``: it is idempotent.
+    ``gentle``: after a disclosure — until then, also never send a line the content holds back
+    (one that could read as "disappear"), even if the person resumes them sooner."""
 
     until: datetime
+    gentle: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,17 @@ class State:
     heard: tuple[str, ...] = ()
     """The acknowledgement lines said lately (their ids, oldest first), so that none is said
     twice while another one fits (:mod:`dialogs.listening`)."""
+    disclosed: tuple[str, ...] = ()
+    """When words that suggest harm were last answered with the safety message (UTC ISO
+    times, the last day's only): a second one in a day is answered as a second one, and for
+    48 hours after one, mantras are held back (:mod:`dialogs.care`)."""
+    ask_since: bool = False
+    """After a disclosure: the next conversation opens by asking how the person is since."""
+    plan: Mapping[str, JSON] = field(default_factory=dict)
+    """The person's safety plan (``/safety``), step by step, in their own words."""
+    paused: Mapping[str, JSON] = field(default_factory=dict)
+    """A flow set aside while the safety plan is made (``flow``, ``node``, ``data``, ``trail``,
+    ``started_at``); it is taken up again when the plan is done."""
     version: int = STATE_VERSION
 
 

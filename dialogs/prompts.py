@@ -8,7 +8,7 @@ from datetime import datetime
 from dialogs.answers import people_options
 from dialogs.listening import shorten
 from dialogs.model import JSON, Button, Reply, State
-from dialogs.script import QUESTION_TYPES, Node, Option, Script, fill
+from dialogs.script import QUESTION_TYPES, CardLine, Node, Option, Script, fill
 
 SKIP = "skip"
 DONE = "done"
@@ -141,6 +141,14 @@ def fields(state: State, script: Script, *, now: datetime | None = None) -> dict
     }
 
 
+PLAN_LIMIT = 1000
+"""A safety plan's steps are shown whole (a phone number must not be cut)."""
+
+
+def plan_card(data: Mapping[str, JSON], script: Script) -> str:
+    return card(data, script, script.plan_card, limit=PLAN_LIMIT) or script.say("plan_empty")
+
+
 def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> Reply:
     """The question for ``node`` with buttons carrying the current ``state.ask``."""
     options = visible_options(state, node, script)
@@ -154,7 +162,10 @@ def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> R
         buttons.append(Button(button_data(node.id, option.id, state.ask), label))
     if node.type == "multi":
         buttons.append(Button(button_data(node.id, DONE, state.ask), node.done_label))
-    text = fill(node.prompt, fields(state, script))
+    shown = fields(state, script)
+    if "{plan_card}" in node.prompt:
+        shown["plan_card"] = plan_card(state.data, script)
+    text = fill(node.prompt, shown)
     written = chosen if node.type == "text" and isinstance(chosen, str) and chosen else None
     if written is not None:  # back on a note: show it, and let it be kept as it is
         text += "\n\n" + script.say("previous_answer", value=shorten(written, script.words_limit))
@@ -183,7 +194,9 @@ def _node_storing(script: Script, store: str, kind: object) -> Node | None:
     return node.for_kind(kind) if node is not None else None
 
 
-def answer_text(data: Mapping[str, JSON], store: str, script: Script) -> str | None:
+def answer_text(
+    data: Mapping[str, JSON], store: str, script: Script, *, limit: int | None = None
+) -> str | None:
     """One answer as the card shows it: labels, a rating with its meaning, a number of days,
     or the person's own words shortened; ``None`` when there is nothing to show."""
     value = data.get(store)
@@ -192,7 +205,7 @@ def answer_text(data: Mapping[str, JSON], store: str, script: Script) -> str | N
     kind = data.get("kind")
     node = _node_storing(script, store, kind)
     if node is None or node.type == "text":
-        return shorten(str(value), script.words_limit)
+        return shorten(str(value), limit or script.words_limit)
     if node.type == "rating" and isinstance(value, int):
         return rating_text(node, value, script)
     if node.type == "days":
@@ -201,17 +214,24 @@ def answer_text(data: Mapping[str, JSON], store: str, script: Script) -> str | N
     return ", ".join(label_of(script, store, v, kind) for v in values)
 
 
-def card(data: Mapping[str, JSON], script: Script) -> str:
-    """The summary of a finished reflection or check-in, in the order of ``[card]``."""
+def card(
+    data: Mapping[str, JSON],
+    script: Script,
+    layout: tuple[CardLine, ...] | None = None,
+    *,
+    limit: int | None = None,
+) -> str:
+    """The summary of a finished reflection or check-in, in the order of ``[card]`` (or of
+    ``layout``, such as the safety plan's), own words shortened to ``limit``."""
     lines: list[str] = []
     name = data.get("name")
     who = name if isinstance(name, str) and name else script.say("someone")
-    for line in script.card:
+    for line in script.card if layout is None else layout:
         if line.answer is None:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        shown = answer_text(data, line.answer, script)
+        shown = answer_text(data, line.answer, script, limit=limit)
         if shown is not None and line.say:
             lines.append(script.say(line.say, value=shown, name=who))
     while lines and not lines[-1]:

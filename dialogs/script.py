@@ -44,8 +44,8 @@ from dialogs.safety import SafetyRules, SafetyRulesError, concern, rules_from
 QUESTION_TYPES = frozenset(
     {"text", "choice", "multi", "rating", "days", "time", "timezone", "person"}
 )
-AUTO_TYPES = frozenset({"finish", "effect"})
-EFFECTS = frozenset({"mantras_on", "mantras_off", "forget"})
+AUTO_TYPES = frozenset({"finish", "effect", "care"})
+EFFECTS = frozenset({"mantras_on", "mantras_off", "forget", "plan_load", "plan_save"})
 RECORDS = frozenset({"reflection", "checkin"})
 END_TARGETS = frozenset({"@end", "@stop"})
 RESERVED_OPTIONS = frozenset({"skip", "done", "new", "same", "clear"})
@@ -56,7 +56,7 @@ TEMPLATE_FIELDS = frozenset(
         "time", "tz", "flow", "new_flow", "command", "what", "limit", "min", "max", "value",
         "serving", "reciprocal", "love_or_fear", "page", "pages", "date", "kind", "details",
         "next", "days", "reminders", "last_time", "work_help", "suggestion", "options",
-        "scale", "words",
+        "scale", "words", "hours", "plan_card", "essay",
     }
 )  # fmt: skip
 WORD_COMMANDS = frozenset({"help", "cancel", "back", "skip"})
@@ -107,6 +107,13 @@ class Node:
     short: bool = False
     """A short text answer is expected (a name): a whole sentence typed here is kept as what
     is on the person's mind, acknowledged, and the question asked again."""
+    judging: bool = False
+    """A question that judges the relationship (self-respect): left out of a conversation
+    that goes on gently after a disclosure."""
+    low_at: int = 0
+    low_say: str | None = None
+    """For a rating: a rating of ``low_at`` or less is answered with the message ``low_say``
+    (care and the resources), and the conversation ends without an essay line."""
     unless: str | None = None
     """A condition (``mantras_enabled``) under which the node is passed over."""
     scale: tuple[str, ...] = ()
@@ -171,6 +178,12 @@ class Script:
     last_words: tuple[str, ...] = ()
     """Answers a check-in may recall as "Last time you wrote", in order of preference."""
     last_words_limit: int = 120
+    plan_card: tuple[CardLine, ...] = ()
+    """The safety plan's card (``content/plan.toml``)."""
+    care_hold_hours: int = 48
+    since_after_hours: int = 2
+    held_mantras: frozenset[int] = frozenset()
+    """Mantra lines held back in the hours after a disclosure (their indices)."""
     words: Mapping[str, str] = field(default_factory=dict)
     """A word typed without a slash (lower case) → the command it stands for."""
     popular_zones: tuple[str, ...] = ()
@@ -250,7 +263,7 @@ def _node(raw: Mapping[str, Any], where: str) -> Node:
     known = {
         "id", "type", "prompt", "next", "store", "optional", "options", "max_chars",
         "done_label", "min", "max", "record", "effect", "requires", "new_label", "next_new",
-        "listen", "unless", "scale", "by_kind", "short",
+        "listen", "unless", "scale", "by_kind", "short", "judging", "low_at", "low_say",
     }  # fmt: skip
     extra = set(raw) - known
     if extra:
@@ -289,11 +302,24 @@ def _base_node(raw: Mapping[str, Any], where: str) -> Node:
             next_new=raw.get("next_new"),
             listen=bool(raw.get("listen", False)),
             short=bool(raw.get("short", False)),
+            judging=bool(raw.get("judging", False)),
+            low_at=int(raw.get("low_at", 0)),
+            low_say=raw.get("low_say"),
             unless=raw.get("unless"),
             scale=tuple(str(s) for s in raw.get("scale", ())),
         )
     except KeyError as exc:
         raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc
+
+
+def _held(held: Iterable[str], mantras: tuple[str, ...]) -> frozenset[int]:
+    unknown = [line for line in held if line not in mantras]
+    if unknown:
+        raise ScriptError(f"mantras: held_after_disclosure names lines not in lines: {unknown}")
+    indices = frozenset(mantras.index(line) for line in held)
+    if mantras and len(indices) >= len(mantras):
+        raise ScriptError("mantras: held_after_disclosure must leave some lines to send")
+    return indices
 
 
 def _card_line(raw: Mapping[str, Any], where: str) -> CardLine:
@@ -328,6 +354,9 @@ def build_script(
     words_limit = 200
     last_words: tuple[str, ...] = ()
     last_words_limit = 120
+    plan_card: tuple[CardLine, ...] = ()
+    care_hold_hours, since_after_hours = 48, 2
+    held: list[str] = []
     words: dict[str, str] = {}
     popular: tuple[str, ...] = ()
     for name, doc in sorted(documents.items()):
@@ -370,6 +399,12 @@ def build_script(
             words_limit = int(doc["card"].get("words_limit", words_limit))
             last_words = tuple(str(k) for k in doc["card"].get("last_words", ()))
             last_words_limit = int(doc["card"].get("last_words_limit", last_words_limit))
+        if "plan_card" in doc:
+            plan_card = tuple(_card_line(line, name) for line in doc["plan_card"].get("lines", ()))
+        if "care" in doc:
+            care_hold_hours = int(doc["care"].get("hold_hours", care_hold_hours))
+            since_after_hours = int(doc["care"].get("since_after_hours", since_after_hours))
+        held.extend(str(line) for line in doc.get("held_after_disclosure", ()))
         for command, typed in doc.get("words", {}).items():
             if command not in WORD_COMMANDS:
                 raise ScriptError(f"{name}: [words] {command!r} is not a command typed bare")
@@ -393,6 +428,10 @@ def build_script(
         words_limit=words_limit,
         last_words=last_words,
         last_words_limit=last_words_limit,
+        plan_card=plan_card,
+        care_hold_hours=care_hold_hours,
+        since_after_hours=since_after_hours,
+        held_mantras=_held(held, mantras),
         words=words,
         popular_zones=popular,
         zone_rules=dict(zone_rules or {}),
@@ -455,6 +494,8 @@ def _check_node(script: Script, node: Node) -> None:
         raise ScriptError(f"node {node.id}: a question needs 'store'")
     if node.type == "finish" and node.record not in RECORDS:
         raise ScriptError(f"node {node.id}: record must be one of {sorted(RECORDS)}")
+    if node.low_say is not None and (node.type != "rating" or node.low_say not in script.messages):
+        raise ScriptError(f"node {node.id}: low_say names no message, or is not on a rating")
     if node.type == "effect" and node.effect not in EFFECTS:
         raise ScriptError(f"node {node.id}: effect must be one of {sorted(EFFECTS)}")
     if node.type == "person" and not node.next_new:
@@ -555,7 +596,14 @@ def validate(script: Script) -> None:
         "cancel_confirm", "cancel_yes", "cancel_no", "cancel_kept_going", "opening_kept",
         "idle_menu", "previous_answer", "keep_label", "clear_label", "answered_kept",
         "answered_cleared", "last_time", "reminders_still_come", "nothing_running",
-        "work_help", "rating_value", "rating_echo",
+        "work_help", "rating_value", "rating_echo", "safety_question", "safety_safe_label",
+        "safety_stop_label", "safety_unsafe_label", "safety_safe_now_label", "safety_plan_label",
+        "safety_safe", "safety_safe_idle", "safety_unsafe", "safety_unsafe_question",
+        "safety_stopped", "safety_stopped_idle", "safety_hint", "gentle_skipped", "gentle_close",
+        "essay_line", "mantras_paused", "mantra_resume_label", "mantras_resumed",
+        "since_question", "since_better", "since_same", "since_worse", "since_skip",
+        "since_better_label", "since_same_label", "since_worse_label", "since_skip_label",
+        "safety_crisis", "safety_abuse", "safety_crisis_again", "safety_abuse_again",
     }  # fmt: skip
     missing = required - set(script.messages)
     if missing:
@@ -577,7 +625,7 @@ def _check_listening(script: Script) -> None:
 
 def _check_card(script: Script) -> None:
     stores = {n.store for n in script.nodes.values() if n.store} | {"opening"}
-    for line in script.card:
+    for line in (*script.card, *script.plan_card):
         if line.answer is None:
             continue
         if line.answer not in stores:

@@ -68,8 +68,8 @@ def test_workplace_mistreatment_gets_workplace_help_beside_the_general_resources
     chat.walk_to("reflect.self")
     chat.press("Hostile or demeaning (bullying, harassment)")
     chat.press("Done")
-    shown = chat.question.text
-    assert chat.state.node == "reflect.safety"
+    shown = "\n".join(r.text for r in chat.last.replies)
+    assert chat.state.data["_safety"] == "reflect.begging"
     assert script.say("work_help") in shown
     assert script.say("safety") in shown
     assert "HR" in shown and "union" in shown

@@ -329,57 +329,59 @@ def test_choosing_another_after_none_of_these_clears_none(
     assert result.state.data["self"] == ["draining"]
 
 
-def test_emotionally_abusive_leads_to_the_safety_message(
+def test_emotionally_abusive_leads_to_the_safety_message_and_question(
     script: Script, at_node: Callable[..., State]
 ) -> None:
     state = at_node(SELF, data={"self": ["draining", "abusive"]}, ask=15)
     result = step(state, Pick("thr:reflect.self:done:15", AT), script)
 
-    assert result.state.node == "reflect.safety"
-    answer, ask = result.replies
+    assert result.state.node == SELF  # the care step is no question of its own
+    assert result.state.data["_safety"] == "reflect.begging"
+    answer, message, ask = result.replies
     assert answer == Reply("Draining, Emotionally abusive", kind="answer")
-    assert script.say("safety") in ask.text
-    assert buttons_of(ask) == [
-        ("thr:reflect.safety:continue:16", "Go on"),
-        ("thr:reflect.safety:stop:16", "Stop here for now"),
+    assert message.text.startswith(script.node("reflect.safety").prompt)
+    assert script.say("safety") in message.text
+    assert ask.text == script.say("safety_question")
+    assert [b.data for b in ask.buttons] == [
+        "thr:core.safety:safe:16",
+        "thr:core.safety:stop:16",
+        "thr:core.safety:unsafe:16",
     ]
 
 
-def test_go_on_after_the_safety_message_continues_the_reflection(
+def test_safe_after_the_safety_message_continues_the_reflection_gently(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    state = at_node("reflect.safety", data={"self": ["abusive"]}, trail=(SELF,), ask=16)
-    result = step(state, Pick("thr:reflect.safety:continue:16", AT), script)
+    state = at_node(SELF, data={"self": ["abusive"]}, trail=(SELF,), ask=15)
+    asked = step(state, Pick("thr:reflect.self:done:15", AT), script).state
+    result = step(asked, Pick("thr:core.safety:safe:16", AT), script)
 
-    assert result.state.node == "reflect.begging"
-    assert result.state.data == {"self": ["abusive"], "safety": "continue"}
+    assert result.state.node == "reflect.closure"  # "Am I begging…?" judges: left out
+    assert result.state.data["self"] == ["abusive"]
     assert result.effects == ()
 
 
-def test_stop_here_after_the_safety_message_ends_with_nothing_saved(
+def test_stop_after_the_safety_message_keeps_the_reflection_to_take_up_later(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    person = {"id": "p1", "name": "Ana", "kind": "family", "decision": "talk", "last_at": "x"}
-    state = at_node(
-        "reflect.safety",
-        data={"name": "Sam", "self": ["abusive"]},
-        trail=(SELF,),
-        ask=16,
-        people=(person,),
-    )
-    result = step(state, Pick("thr:reflect.safety:stop:16", AT), script)
+    state = at_node(SELF, data={"name": "Sam", "self": ["abusive"]}, ask=15)
+    asked = step(state, Pick("thr:reflect.self:done:15", AT), script).state
+    result = step(asked, Pick("thr:core.safety:stop:16", AT), script)
 
     assert result.effects == ()
     assert kinds(result.replies) == ["answer", "say"]
-    assert result.replies[1].text == script.say("stopped", flow="reflection")
-    assert result.state == State(ask=16, last_at=AT.isoformat(), intro_seen=True, people=(person,))
+    assert result.replies[1].text == script.say("safety_stopped")
+    assert result.state.flow is None
+    assert result.state.paused["node"] == "reflect.begging"
+    assert result.state.paused["data"] == {"name": "Sam", "self": ["abusive"], "_gentle": True}
 
 
 def test_typed_stop_at_the_safety_message_also_stops(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    state = at_node("reflect.safety", data={"self": ["abusive"]}, ask=16)
-    result = step(state, Text("stop", AT), script)
+    state = at_node(SELF, data={"self": ["abusive"]}, ask=15)
+    asked = step(state, Pick("thr:reflect.self:done:15", AT), script).state
+    result = step(asked, Text("stop", AT), script)
     assert result.state.flow is None
     assert result.effects == ()
 

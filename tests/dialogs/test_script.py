@@ -27,7 +27,7 @@ ZONES = frozenset({"UTC", "Europe/Berlin"})
 
 
 def test_the_packaged_content_loads_with_every_flow(script: Script) -> None:
-    assert set(script.flows) == {"reflect", "checkin", "mantras", "forget"}
+    assert set(script.flows) == {"reflect", "checkin", "mantras", "forget", "safety"}
     assert script.flows["reflect"].start == "reflect.name"
     assert script.flows["checkin"].start == "checkin.person"
     assert {o.id for o in script.menu} == {"reflect", "checkin", "history", "mantras"}

@@ -55,15 +55,24 @@ async def test_the_history_chart_arrives_as_a_photo(
     assert "How it has felt over time" in (photo.caption or "")
 
 
-async def test_words_that_suggest_harm_get_help_then_a_choice(
+async def test_words_that_suggest_harm_get_help_then_are_you_safe_right_now(
     bot: Core, person: Person, api: TelegramAPI
 ) -> None:
     await person.type("/start", "Who is this about?")
-    await person.type("he hits me", "Would you like to go on, or stop here for now?")
+    await person.type("he hits me", "are you safe right now?")
     assert any("findahelpline.com" in (s.text or "") for s in person.seen)
-    await person.tap("Stop here for now", "We'll stop here")
+    assert person.question is not None
+    assert person.question.labels == [
+        "I'm safe — let's go on gently",
+        "I'm safe, but I'd like to stop",
+        "No, I'm not safe right now",
+    ]
+    await person.tap("No, I'm not safe right now", "When you've reached someone")
+    assert any("Please reach out now" in (s.text or "") for s in person.seen)
+    await person.tap("I'm safe now", "Who is this about?")
     saved = await bot.store.load(KEY)
-    assert saved is not None and saved.state.flow is None
+    assert saved is not None and saved.state.node == "reflect.name"
+    assert "he hits me" in str(saved.state.data.get("opening"))  # kept, not taken as a name
 
 
 async def test_a_whole_session_logged_at_debug_holds_no_token_and_nothing_typed(
