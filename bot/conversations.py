@@ -23,7 +23,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from dialogs.model import (
     Event,
     ExportData,
     Finish,
+    ForgetUser,
     Reply,
     SetMantras,
     ShowHistory,
@@ -84,6 +85,12 @@ class Conversations:
         self._slots: dict[UserKey, _Slot] = {}
         self._metrics = metrics or Metrics()
         self._charts = Charts()
+        self._forget_hooks: list[Callable[[UserKey], Awaitable[None]]] = []
+
+    def on_forget(self, hook: Callable[[UserKey], Awaitable[None]]) -> None:
+        """Run ``hook(key)`` once a person's data is deleted (``/forget``): whatever an adapter
+        keeps about them outside the store (files it wrote) goes too."""
+        self._forget_hooks.append(hook)
 
     @property
     def active(self) -> int:
@@ -120,6 +127,8 @@ class Conversations:
         for effect in result.effects:
             if isinstance(effect, Finish):
                 metrics.reflections_finished.labels(effect.kind).inc()
+            elif isinstance(effect, ForgetUser):
+                await self._forgotten(key)
         try:
             shown = await self._read_effects(key, result, event.at)
         except StoreUnavailable as exc:
@@ -138,6 +147,14 @@ class Conversations:
                 (time.perf_counter() - started) * 1000,
             )
         return replies
+
+    async def _forgotten(self, key: UserKey) -> None:
+        self._charts.forget(key)
+        for hook in self._forget_hooks:
+            try:
+                await hook(key)
+            except Exception as exc:  # the store has forgotten them; say what was left behind
+                logger.error("after /forget of %s, a cleanup failed (%s)", key, type(exc).__name__)
 
     async def _step_and_save(
         self, key: UserKey, event: Event, address: Address | None
@@ -206,10 +223,8 @@ class Conversations:
         chosen = state.mantras.get("tz")
         dates = say("chart.dates", tz=tz.key) if chosen else say("chart.dates_utc")
         labels = Labels(say("chart.reciprocity"), say("chart.feeling"), say("chart.scale"), dates)
-        try:
-            png = await self._charts.render(series, tz, labels)
-        except Exception:  # a chart is a bonus: the listing above still goes out
-            logger.exception("history chart of %s could not be drawn", key)
+        png = await self._charts.render(key, series, tz, labels)  # None: logged by type
+        if png is None:
             return None
         return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
 
