@@ -40,6 +40,7 @@ import aiosqlite
 from bot import crypto
 from bot import sqlite_ops as ops
 from bot import sqlite_reads as reads
+from bot import sqlite_seals as seals
 from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
 from bot.export import export_user
@@ -172,8 +173,8 @@ class SqliteStore:
         conn = self._conn
         configure(conn, self._busy_ms)
         migrate(conn)
-        if crypto.check_key(conn, self._cipher):  # a key on plain data: sealed just now
-            crypto.scrub(conn)
+        if seals.check_key(conn, self._cipher):  # a key on plain data: sealed just now
+            seals.scrub(conn)
         conn.execute("BEGIN IMMEDIATE")  # can we write at all? fail now, not on the first turn
         conn.execute("ROLLBACK")
 
@@ -318,7 +319,7 @@ class SqliteStore:
         outcomes: list[_Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            crypto.ensure_same_key(conn, self._cipher)
+            seals.ensure_same_key(conn, self._cipher)
             for p in batch:
                 # A plain turn of a known person is a single UPDATE: it needs no savepoint.
                 plain = p.user_id is not None and p.expected > 0 and _is_plain(p.turn)
@@ -392,7 +393,7 @@ class SqliteStore:
 
         def write(conn: sqlite3.Connection) -> int:
             with transaction(conn):
-                crypto.ensure_same_key(conn, self._cipher)
+                seals.ensure_same_key(conn, self._cipher)
                 user_id = ops.ensure_user(conn, user, address, now)
                 return ops.upsert_due(conn, user_id, user, due, address, now, self._cipher)
 
