@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from bot.export import NOT_PERSONAL
 from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings, running_bot
 from tests.standins.discord_api import CHANNEL_ID, GUILD_ID, DiscordAPI
 
@@ -137,7 +138,7 @@ async def test_forget_leaves_nothing_of_the_person(
         tables = [
             name
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if name != "schema_migrations" and not name.startswith("sqlite_")
+            if name not in NOT_PERSONAL and not name.startswith("sqlite_")
         ]
         counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
     assert "users" in counts

@@ -10,6 +10,7 @@ from pathlib import Path
 from telegram_testing import Person, make_settings, running_bot
 
 from bot.core import Core
+from bot.export import NOT_PERSONAL
 from bot.store import UserKey
 from tests.standins.telegram_api import USER_ID, USERNAME, TelegramAPI
 
@@ -256,6 +257,6 @@ def _rows(db_path: Path) -> dict[str, int]:
         tables = [
             name
             for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if name != "schema_migrations" and not name.startswith("sqlite_")
+            if name not in NOT_PERSONAL and not name.startswith("sqlite_")
         ]
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
