@@ -87,10 +87,12 @@ class Conversations:
         self._charts = Charts()
         self._forget_hooks: list[Callable[[UserKey], Awaitable[None]]] = []
 
-    def on_forget(self, hook: Callable[[UserKey], Awaitable[None]]) -> None:
+    def on_forget(self, hook: Callable[[UserKey], Awaitable[None]]) -> Callable[[], None]:
         """Run ``hook(key)`` once a person's data is deleted (``/forget``): whatever an adapter
-        keeps about them outside the store (files it wrote) goes too."""
+        keeps about them outside the store (files it wrote) goes too. Returns the call that
+        removes the hook again."""
         self._forget_hooks.append(hook)
+        return lambda: self._forget_hooks.remove(hook)
 
     @property
     def active(self) -> int:

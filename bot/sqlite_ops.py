@@ -306,3 +306,9 @@ def mark_unreachable(conn: sqlite3.Connection, key: UserKey, now: str) -> None:
         " VALUES (?, NULL, 'user', ?, 'unreachable')",
         (user_id, now),
     )
+
+
+def install_secret(conn: sqlite3.Connection) -> bytes:
+    """This installation's random secret (migration 0004 made it), for log pseudonyms."""
+    row = conn.execute("SELECT secret FROM install WHERE id = 1").fetchone()
+    return bytes(row[0])

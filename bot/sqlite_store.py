@@ -37,7 +37,7 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from bot import crypto
+from bot import crypto, pseudonyms
 from bot import sqlite_ops as ops
 from bot import sqlite_reads as reads
 from bot import sqlite_seals as seals
@@ -46,7 +46,15 @@ from bot.errors import StoreError, StoreUnavailable
 from bot.export import export_user
 from bot.migrate import migrate
 from bot.sqlite_checkpoint import Checkpointer
-from bot.sqlite_support import configure, describe, hand_off, transaction
+from bot.sqlite_support import (
+    configure,
+    create_private,
+    describe,
+    erase_freed,
+    hand_off,
+    transaction,
+    use_incremental_vacuum,
+)
 from bot.store import (
     CLAIM_LEASE_SECONDS,
     Address,
@@ -137,15 +145,18 @@ class SqliteStore:
     async def open(self) -> Self:
         """Create the folder if needed, open the file, apply migrations, start the writer."""
         path = self.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailable(
-                f"Cannot open the database at {path}: the folder {path.parent} cannot be "
-                f"created ({exc.strerror or exc})."
-            ) from None
         if path.is_dir():
             raise StoreUnavailable(f"Cannot open the database at {path}: that path is a folder.")
+        folder_there = path.parent.is_dir()
+        try:
+            create_private(path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if folder_there:
+                reason = f"the file cannot be opened or created there ({reason})"
+            else:
+                reason = f"the folder {path.parent} cannot be created ({reason})"
+            raise StoreUnavailable(f"Cannot open the database at {path}: {reason}.") from None
         try:
             # Probe first, on this thread: aiosqlite leaves its worker thread running past a
             # failed connect, to report into a loop that may be gone by then.
@@ -171,10 +182,14 @@ class SqliteStore:
 
     def _setup(self) -> None:
         conn = self._conn
+        if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: before WAL
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         configure(conn, self._busy_ms)
         migrate(conn)
+        pseudonyms.use_secret(ops.install_secret(conn))
         if seals.check_key(conn, self._cipher):  # a key on plain data: sealed just now
             seals.scrub(conn)
+        use_incremental_vacuum(conn)  # a file of an older release: converted once
         conn.execute("BEGIN IMMEDIATE")  # can we write at all? fail now, not on the first turn
         conn.execute("ROLLBACK")
 
@@ -350,6 +365,13 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             logger.error("batch of %d turns not written: %s", len(batch), exc)
             return [exc for _ in batch]
+        done = zip(batch, outcomes, strict=True)
+        if any(p.turn.forget and not isinstance(o, BaseException) for p, o in done):
+            # before the replies go out: "deleted" means gone from the file and its WAL too
+            try:
+                erase_freed(conn)
+            except sqlite3.Error as exc:
+                logger.warning("erasing freed pages after a deletion failed: %s", exc)
         return outcomes
 
     # -- reads --------------------------------------------------------------------------------

@@ -17,18 +17,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.pseudonyms import pseudonym
 from dialogs.model import JSON, State
 
 
 @dataclass(frozen=True, slots=True)
 class UserKey:
-    """A person, as their platform knows them: ``UserKey("telegram", "12345")``."""
+    """A person, as their platform knows them: ``UserKey("telegram", "12345")``.
+
+    As text (``%s`` in a log line, an error message) it is the person's keyed pseudonym,
+    ``telegram~3f9a1c0d2e4b`` (:mod:`bot.pseudonyms`), never the platform id: the ids are only
+    ever read from the fields."""
 
     platform: str
     user_id: str
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.user_id}"
+        return pseudonym(self.platform, self.user_id)
+
+    def __repr__(self) -> str:
+        return f"UserKey({self})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,12 @@ class Address:
 
     platform: str
     chat_id: str
+
+    def __str__(self) -> str:  # a chat id names a person (on Telegram, it is theirs)
+        return pseudonym(self.platform, self.chat_id)
+
+    def __repr__(self) -> str:
+        return f"Address({self})"
 
     @classmethod
     def direct(cls, key: UserKey) -> Address:
