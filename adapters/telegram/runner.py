@@ -38,6 +38,7 @@ from adapters.telegram.translate import (
     to_event,
 )
 from bot.errors import ConfigError
+from bot.pseudonyms import pseudonym
 from bot.store import Address, UserKey
 
 if TYPE_CHECKING:
@@ -322,7 +323,7 @@ class _Bridge:
         try:
             await with_retries(lambda: bot.send_message(chat_id=chat_id, **kwargs), "sendMessage")
         except (Forbidden, BadRequest) as exc:
-            logger.info("telegram: could not answer in group %s (%s)", chat_id, exc)
+            logger.info("telegram: could not answer in group %s (%s)", _chat(chat_id), exc)
 
     async def on_error(self, update: object, context: Any) -> None:
         """The one error handler: log (no text, no token), apologise in a private chat."""
@@ -344,7 +345,11 @@ class _Bridge:
                 chat_id=chat.id, text=self._core.script.say("error.generic")
             )
         except TelegramError as exc:
-            logger.warning("telegram: could not apologise in %s (%s)", chat.id, exc)
+            logger.warning("telegram: could not apologise in %s (%s)", _chat(chat.id), exc)
+
+
+def _chat(chat_id: int) -> str:
+    return pseudonym(PLATFORM, chat_id)
 
 
 def _pressed(query: CallbackQuery | None) -> Shown | None:
