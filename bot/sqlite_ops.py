@@ -14,12 +14,13 @@ from datetime import datetime
 from bot import schedule_sql
 from bot.crypto import PLAIN, Cell, Sealer
 from bot.errors import StaleWrite
-from bot.sqlite_seals import answer_cell, payload_cell, state_cell
+from bot.sqlite_seals import answer_cell, inbox_cell, payload_cell, state_cell
 from bot.store import (
     Address,
     AnswerRow,
     Due,
     DueItem,
+    InboxItem,
     MantraSettings,
     TurnWrite,
     UserKey,
@@ -312,3 +313,41 @@ def install_secret(conn: sqlite3.Connection) -> bytes:
     """This installation's random secret (migration 0004 made it), for log pseudonyms."""
     row = conn.execute("SELECT secret FROM install WHERE id = 1").fetchone()
     return bytes(row[0])
+
+
+def inbox_put(
+    conn: sqlite3.Connection, platform: str, update_id: int, body: bytes, now: str, cipher: Sealer
+) -> bool:
+    text = body.decode("utf-8", errors="replace")
+    cur = conn.execute(
+        "INSERT INTO inbox (platform, update_id, body, received_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (platform, update_id) DO NOTHING",
+        (platform, update_id, cipher.seal(text, inbox_cell(platform, update_id)), now),
+    )
+    return cur.rowcount == 1
+
+
+def inbox_pending(
+    conn: sqlite3.Connection, platform: str, limit: int, cipher: Sealer
+) -> list[InboxItem]:
+    rows = conn.execute(
+        "SELECT update_id, body FROM inbox WHERE platform = ? AND done_at IS NULL"
+        " ORDER BY id LIMIT ?",
+        (platform, limit),
+    ).fetchall()
+    found = []
+    for update_id, body in rows:
+        text = cipher.open(body, inbox_cell(platform, int(update_id))) or ""
+        found.append(InboxItem(platform, int(update_id), text.encode("utf-8")))
+    return found
+
+
+def inbox_done(
+    conn: sqlite3.Connection, platform: str, update_id: int, now: str, forget_before: str
+) -> None:
+    conn.execute(
+        "UPDATE inbox SET body = NULL, done_at = ? WHERE platform = ? AND update_id = ?"
+        " AND done_at IS NULL",
+        (now, platform, update_id),
+    )
+    conn.execute("DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (forget_before,))

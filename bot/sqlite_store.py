@@ -57,10 +57,12 @@ from bot.sqlite_support import (
 )
 from bot.store import (
     CLAIM_LEASE_SECONDS,
+    INBOX_KEEP_SECONDS,
     Address,
     Due,
     DueItem,
     HistoryPage,
+    InboxItem,
     MantraSubscription,
     Saved,
     TurnWrite,
@@ -384,6 +386,31 @@ class SqliteStore:
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None:
         return await self._run(reads.mantras, key)
+
+    # -- the webhook inbox ----------------------------------------------------------------------
+
+    async def inbox_put(self, platform: str, update_id: int, body: bytes) -> bool:
+        now = to_db_time(self._clock())
+
+        def put(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return ops.inbox_put(conn, platform, update_id, body, now, self._cipher)
+
+        return await self._run(put, doing="write to")
+
+    async def inbox_pending(self, platform: str, limit: int) -> list[InboxItem]:
+        return await self._run(ops.inbox_pending, platform, limit, self._cipher)
+
+    async def inbox_done(self, platform: str, update_id: int) -> None:
+        at = self._clock()
+        now = to_db_time(at)
+        before = to_db_time(at - timedelta(seconds=INBOX_KEEP_SECONDS))
+
+        def done(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                ops.inbox_done(conn, platform, update_id, now, before)
+
+        await self._run(done, doing="write to")
 
     async def pragma(self, name: str) -> object:
         """The value of ``PRAGMA name`` on the store's own connection (for diagnostics)."""

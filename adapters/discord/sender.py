@@ -232,8 +232,7 @@ class DiscordDeliverer:
                             f"({exc.status}, code {exc.code})"
                         ) from None
                     raise DeliveryFailed(
-                        f"Discord refused a DM to channel {address} "
-                        f"({exc.status}, code {exc.code})"
+                        f"Discord refused a DM to channel {address} ({exc.status}, code {exc.code})"
                     ) from None
                 except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                     raise DeliveryFailed(

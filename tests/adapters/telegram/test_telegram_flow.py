@@ -212,9 +212,7 @@ async def test_a_group_checkin_leaks_nothing_and_offers_the_private_link(
     ]
     api.send("my partner ignores me", chat_id=group, user_id=USER_ID)
     api.send("/checkin@some_other_bot", chat_id=group, user_id=USER_ID)
-    api.send("/reflect", chat_id=group, user_id=USER_ID)
-    second = await api.next_message(group)
-    assert second.button("Continue privately")["url"].endswith("?start=reflect")
+    api.send("/reflect", chat_id=group, user_id=USER_ID)  # a group hears once every few minutes
     assert await api.quiet(group, seconds=0.3) == []
     assert await api.quiet(USER_ID, seconds=0.1) == []
     assert await bot.store.load(KEY) is None, "nothing about the person was stored"
