@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dialogs
@@ -34,7 +34,14 @@ from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
 from bot.recurrence import zone
-from bot.store import Address, RecordSummary, Store, UserKey, to_db_time, utc_now
+from bot.store import (
+    Address,
+    RecordSummary,
+    Store,
+    UserKey,
+    to_db_time,
+    utc_now,
+)
 from dialogs.model import (
     Attachment,
     Event,
@@ -57,6 +64,8 @@ EXPORT_FORMAT = "threshold.export/1"
 EXPORT_FILENAME = "threshold-export.json"
 CHART_FILENAME = "threshold-history.png"
 HISTORY_PAGE_SIZE = 5
+EXPORT_COOLDOWN = timedelta(seconds=60)
+"""A person's exports are at least this far apart (each reads every row about them)."""
 
 
 @dataclass(slots=True)
@@ -86,6 +95,7 @@ class Conversations:
         self._metrics = metrics or Metrics()
         self._charts = Charts()
         self._forget_hooks: list[Callable[[UserKey], Awaitable[None]]] = []
+        self._exported: dict[UserKey, datetime] = {}
 
     def on_forget(self, hook: Callable[[UserKey], Awaitable[None]]) -> Callable[[], None]:
         """Run ``hook(key)`` once a person's data is deleted (``/forget``): whatever an adapter
@@ -184,7 +194,7 @@ class Conversations:
             if isinstance(effect, ShowHistory):
                 replies.extend(await self._history(key, effect.page, result.state))
             elif isinstance(effect, ExportData):
-                replies.append(await self._export(key))
+                replies.append(await self._export(key, at))
             elif isinstance(effect, ShowMantras):
                 replies.append(await self._mantra_status(key, at))
             elif (isinstance(effect, SetMantras) and effect.enabled) or isinstance(
@@ -259,11 +269,18 @@ class Conversations:
                     return option.label
         return option_id
 
-    async def _export(self, key: UserKey) -> Reply:
+    async def _export(self, key: UserKey, at: datetime) -> Reply:
+        last = self._exported.get(key)
+        if last is not None and timedelta(0) <= at - last < EXPORT_COOLDOWN:
+            return Reply(self._script.say("export.too_soon"))  # each reads every row about them
+        self._exported[key] = at
+        if len(self._exported) > 10_000:
+            self._exported = {k: t for k, t in self._exported.items() if at - t < EXPORT_COOLDOWN}
+        stored = await self._store.export(key)
         document = {
             "format": EXPORT_FORMAT,
             "exported_at": to_db_time(self._clock()),
-            **await self._store.export(key),
+            **stored,
         }
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         attachment = Attachment(EXPORT_FILENAME, "application/json", data)

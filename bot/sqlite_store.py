@@ -140,6 +140,7 @@ class SqliteStore:
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._checkpointer: Checkpointer | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._closing = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -196,6 +197,9 @@ class SqliteStore:
         conn.execute("ROLLBACK")
 
     async def _abandon(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:
             await checkpointer.stop()
@@ -382,7 +386,23 @@ class SqliteStore:
         return await self._run(reads.history, key, max(page, 0), per_page, self._cipher)
 
     async def export(self, key: UserKey) -> dict[str, JSON]:
-        return await self._run(export_user, key, self._cipher)
+        """Read on a connection (and thread) of its own, in chunks, so a large export never
+        holds up the turns being written (the service limits how often one is asked for)."""
+        if self._closing:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        try:
+            reader = await self._reading()
+            return await hand_off(reader, export_user, reader._conn, key, self._cipher)
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc, "read") from None
+
+    async def _reading(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await reader.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            await reader.execute("PRAGMA query_only = ON")
+            self._reader = reader
+        return self._reader
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None:
         return await self._run(reads.mantras, key)
