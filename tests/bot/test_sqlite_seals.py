@@ -33,6 +33,10 @@ def ids(db: Path) -> dict[str, int]:
         return dict(conn.execute("SELECT platform_user_id, id FROM users").fetchall())
 
 
+def on_disk(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.glob("t.db*"))
+
+
 def tamper(db: Path, sql: str, *args: object) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute(sql, args)
@@ -181,3 +185,22 @@ async def test_data_sealed_before_rows_were_bound_is_resealed_at_start(
         assert kinds == {"blob", "null"}
     async with SqliteStore(db, cipher=cipher()) as store:  # and it stays readable
         assert (await store.load(ANN)) is not None
+
+
+async def test_an_update_waiting_in_the_inbox_is_sealed_and_erased_once_applied(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    body = f'{{"update_id": 7, "message": {{"text": "{ANN_SECRET}"}}}}'.encode()
+    async with SqliteStore(db, cipher=cipher()) as store:
+        await store.inbox_put("telegram", 7, body)
+        assert ANN_SECRET.encode() not in on_disk(tmp_path)
+        [item] = await store.inbox_pending("telegram", 10)
+        assert item.body == body
+        tamper(db, "UPDATE inbox SET update_id = 8")  # moved to another update: refused
+        with pytest.raises(EncryptedDataUnreadable):
+            await store.inbox_pending("telegram", 10)
+        tamper(db, "UPDATE inbox SET update_id = 7")
+        await store.inbox_done("telegram", 7)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT body FROM inbox").fetchall() == [(None,)]
