@@ -8,14 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Dependencies come from the project's own metadata (pyproject.toml); the sources are copied
-# to a build folder, installed, and removed.
+# Dependencies come pinned with their hashes from requirements.lock (made from pyproject.toml
+# by `make lock`), the build backend included, so nothing unhashed is downloaded; then the
+# sources are copied to a build folder, installed without fetching anything more, and removed.
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 COPY dialogs ./dialogs
 COPY bot ./bot
 COPY adapters ./adapters
-RUN pip install . \
+RUN pip install --no-deps --no-build-isolation . \
     && rm -rf /src
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home threshold \

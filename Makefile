@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench chat docs clean
+.PHONY: run test lint audit lock bench chat docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check dialogs bot adapters tests bench tools
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+	@$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the locked dependencies fail; an unreachable advisory database warns.
+audit: $(STAMP)
+	@$(BIN)/python -m tools.audit
+
+# requirements.lock: every runtime dependency (and the build backend) pinned with hashes; the
+# Dockerfile installs from it. Run after changing the dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--build-deps-for wheel --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
 
 test: lint
 	$(BIN)/pytest

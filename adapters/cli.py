@@ -37,6 +37,7 @@ from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
+from bot.sqlite_seals import rotate_file
 
 __all__ = ["PLATFORMS", "Platform", "main"]
 
@@ -199,7 +200,7 @@ def rotate_key(settings: Settings, *, decrypt: bool) -> int:
         raise ConfigError("NEW_ENCRYPTION_KEY is the same as ENCRYPTION_KEY; nothing to do.")
     old_cipher = crypto.cipher_for(old, "ENCRYPTION_KEY")
     new_cipher = crypto.cipher_for(new, "NEW_ENCRYPTION_KEY")
-    count = crypto.rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+    count = rotate_file(settings.sqlite_path, old_cipher, new_cipher)
     if decrypt:
         print(
             f"Decrypted {count} stored values in {settings.sqlite_path}. "

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
-import getpass
 import logging
 import os
 import re
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.delivery import DeliveryFailed
+from bot.pseudonyms import digest
+from bot.sqlite_support import FILE_MODE, FOLDER_MODE
 from bot.store import Address, UserKey
 from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
 
@@ -121,8 +122,8 @@ def render(
             f"  {number}) {button.label}" for number, button in enumerate(reply.buttons, first)
         )
     if reply.attachment is not None:
-        where = str(saved_to) if saved_to is not None else "(could not be saved)"
-        lines.append(f"  [file] {reply.attachment.filename} saved to {where}")
+        where = f"saved to {saved_to}" if saved_to is not None else "could not be saved"
+        lines.append(f"  [file] {where}")
     if reply.kind == "ask":
         lines.append(_hint(reply))
     if width is not None:
@@ -155,17 +156,58 @@ def _hint(reply: Reply) -> str:
 
 
 def save_attachment(attachment: Attachment, directory: Path) -> Path:
-    """Write ``attachment`` under ``directory`` without overwriting an earlier file."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write ``attachment`` as ``directory/<its file name>`` and return that path: the file
+    the person is told about is the file written. A file of the same name there (their previous
+    chart or export) is replaced, so the latest one is what stays, not a pile of copies.
+
+    The folder is created 0700 and the file 0600 (readable by the person only). The new file
+    is written beside the old one (``O_CREAT | O_EXCL | O_NOFOLLOW``: never through a link
+    someone put there) and then renamed over it in one step."""
+    make_private_folder(directory)
     name = Path(attachment.filename).name or "threshold-file"
-    stem, suffix = Path(name).stem, Path(name).suffix
     target = directory / name
-    counter = 1
-    while target.exists():
-        target = directory / f"{stem}-{counter}{suffix}"
-        counter += 1
-    target.write_bytes(attachment.data)
+    partial = directory / f".{name}.{os.getpid()}.part"
+    with contextlib.suppress(FileNotFoundError):
+        partial.unlink()
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(attachment.data)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
     return target
+
+
+def make_private_folder(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) readable by its owner only; refuse a link."""
+    missing = [directory, *directory.parents]
+    for folder in reversed(missing):
+        if folder.is_symlink() and folder in (directory, directory.parent):
+            raise OSError(f"{folder} is a symbolic link; not writing through it")
+        if not folder.exists():
+            folder.mkdir(mode=FOLDER_MODE)
+
+
+def files_of(exports: Path, key: UserKey) -> Path:
+    """The folder that holds the files written for ``key``: named by their keyed pseudonym, so
+    the name gives away no account, and ``/forget`` knows what to delete."""
+    return exports / digest(key.platform, key.user_id)
+
+
+def forget_files(folder: Path) -> int:
+    """Delete the person's folder of files (their exports and charts); how many files went."""
+    if folder.is_symlink() or not folder.is_dir():
+        return 0
+    removed = 0
+    for entry in folder.iterdir():
+        if entry.is_file() or entry.is_symlink():
+            entry.unlink()
+            removed += 1
+    folder.rmdir()
+    return removed
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,11 +215,9 @@ def save_attachment(attachment: Attachment, directory: Path) -> Path:
 
 
 def local_user() -> str:
-    """The terminal user's name, or ``"local"`` when the system does not say."""
-    try:
-        return getpass.getuser() or "local"
-    except (OSError, KeyError):
-        return "local"
+    """Who is at the terminal: the process's real user id. Not ``$USER`` or ``$LOGNAME``,
+    which anyone can set to someone else's name (``USER=alex threshold chat``)."""
+    return str(os.getuid())
 
 
 class _LineReader:
@@ -284,19 +324,27 @@ async def run_console(
 ) -> None:
     """Chat in the terminal until the input ends.
 
-    The person is ``UserKey("console", <local user name>)``; the chat opens with ``/start`` so a
-    newcomer is greeted and someone returning is shown where they were. ``stdin`` and ``stdout``
-    default to the process's own; files handed over (an export) go to ``exports_dir``, by
-    default ``exports/`` beside the database. While the chat runs, scheduled messages for this
-    person are printed as they come (:class:`ConsoleDeliverer`). ``echo`` prints each line read
-    after a ``> `` (a transcript of a chat typed from a file); ``width`` wraps long lines (by
-    default, the terminal's width when there is one).
+    The person is ``UserKey("console", <the real user id>)``; the chat opens with ``/start`` so
+    a newcomer is greeted and someone returning is shown where they were. ``stdin`` and
+    ``stdout`` default to the process's own; files handed over (an export, a chart) go to a
+    folder of this person's under ``exports_dir`` (by default ``exports/`` beside the database),
+    and ``/forget`` deletes it. While the chat runs, scheduled messages for this person are
+    printed as they come (:class:`ConsoleDeliverer`). ``echo`` prints each line read after a
+    ``> `` (a transcript of a chat typed from a file); ``width`` wraps long lines (by default,
+    the terminal's width, when there is one).
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     key = UserKey(PLATFORM, user_id or local_user())
     address = Address(PLATFORM, key.user_id)
-    exports = exports_dir or core.settings.sqlite_path.parent / "exports"
+    exports = files_of(exports_dir or core.settings.sqlite_path.parent / "exports", key)
+
+    async def forgotten(who: UserKey) -> None:
+        if who == key:
+            removed = await asyncio.to_thread(forget_files, exports)
+            logger.info("console: %d file(s) of %s deleted with their data", removed, key)
+
+    unhook = core.conversations.on_forget(forgotten)
     interactive = _isatty(stdin) and _isatty(stdout)
     if width is None and interactive:
         width = shutil.get_terminal_size().columns - 1
@@ -349,6 +397,7 @@ async def run_console(
         logger.info("console output closed; the chat ends")
         return
     finally:  # the input ended, Ctrl-C cancelled the chat, or the output closed
+        unhook()
         if core.deliverers.get(PLATFORM) is deliverer:
             del core.deliverers[PLATFORM]
         with contextlib.suppress(BrokenPipeError, ValueError):

@@ -11,10 +11,10 @@ are a *note*, not a problem — ``threshold run`` applies them at start, each in
 transaction, so a database one release behind is the normal state just before an upgrade
 starts. A database *newer* than this Threshold is a problem.
 
-The encryption key's format belongs to the encryption at rest (issue 5); until that lands,
-:func:`encryption_key_problem` accepts what it is expected to use — 32 random bytes in
-URL-safe base64 (a Fernet or AES-256 key) — and is the one function to point at the real
-parser when it does.
+A setting that cannot be read is one problem each, and the other checks still run (with that
+setting at its default). The encryption check reads the database's key check (read-only) and
+says when the data is encrypted and the key is missing or is not the one it was sealed with;
+the database check says when the file can be read by other accounts.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import os
 import re
 import socket
 import sqlite3
+import stat
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -32,13 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from adapters.cli import PLATFORMS
 from bot import crypto
 from bot.errors import ConfigError, MigrationError
 from bot.migrate import shipped
 from bot.settings import Settings, load_settings
+from bot.sqlite_seals import KeyCheck, key_matches, stored_check
 from bot.sqlite_support import describe
 
 __all__ = [
@@ -263,6 +265,9 @@ def _inspect(db: sqlite3.Connection, path: Path) -> list[Finding]:
         ]
     db.execute("BEGIN IMMEDIATE")  # can it be written? (takes the write lock, changes nothing)
     db.execute("ROLLBACK")
+    exposed = _exposed(path)
+    if exposed:
+        return [problem(topic, exposed)]
     pending = [f"{m.version:04d}_{m.name}" for m in migrations if m.version not in done]
     if pending:
         return [
@@ -279,6 +284,17 @@ def _inspect(db: sqlite3.Connection, path: Path) -> list[Finding]:
             f"{path} answers, is writable, and its schema is up to date (version {max(known)}).",
         )
     ]
+
+
+def _exposed(path: Path) -> str | None:
+    """What is wrong with who may read the database file, or ``None``."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & 0o077:
+        return None
+    return (
+        f"{path} can be read by other accounts on this machine (mode {mode:04o}); "
+        f"make it private with `chmod 600 {path}` (Threshold creates it 0600)."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,19 +330,55 @@ def check_encryption(settings: Settings) -> list[Finding]:
     the key the database was sealed with is checked when ``threshold run`` opens it."""
     topic = "encryption"
     key = _secret(settings.encryption_key)
+    check = _key_check(settings.sqlite_path)
     if key is None:
+        if check is not None:
+            return [
+                problem(
+                    topic,
+                    "The database is encrypted, but ENCRYPTION_KEY is not set: Threshold "
+                    "would refuse to start. Set it to the key the data was encrypted with.",
+                )
+            ]
         return [
             note(
                 topic,
-                "ENCRYPTION_KEY is not set: free-text answers are stored as typed "
+                "ENCRYPTION_KEY is not set: what people write is stored as typed "
                 "(the database file is as private as its folder).",
             )
         ]
     try:
-        crypto.parse_key(key)
+        cipher = crypto.cipher_for(key)
     except ConfigError as exc:
         return [problem(topic, str(exc))]
-    return [ok(topic, "ENCRYPTION_KEY is well formed; free-text answers are encrypted.")]
+    if check is not None and not key_matches(check, cipher):
+        return [
+            problem(
+                topic,
+                "ENCRYPTION_KEY is not the key this database was encrypted with: Threshold "
+                "would refuse to start. Set the key it was encrypted with.",
+            )
+        ]
+    if check is not None:
+        return [ok(topic, "ENCRYPTION_KEY is well formed and opens the encrypted database.")]
+    when = "at the next start" if settings.sqlite_path.is_file() else "as it is written"
+    return [ok(topic, f"ENCRYPTION_KEY is well formed; what people write is encrypted {when}.")]
+
+
+def _key_check(path: Path) -> KeyCheck | None:
+    """The database's key check, read without changing anything (``None``: none, or no file)."""
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error:
+        return None
+    try:
+        return stored_check(db)
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
 
 
 def check_health_endpoint(settings: Settings) -> list[Finding]:
@@ -361,14 +413,9 @@ def doctor(*, out: TextIO | None = None, checks: list[Check] | None = None) -> i
     env_file = Path(".env").resolve()
     source = f"{env_file}" if env_file.is_file() else f"the environment (no {env_file})"
     print(f"Threshold doctor: checking the settings from {source}.\n", file=out)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        findings = [problem("settings", str(exc))]
-    else:
-        findings = [ok("settings", "Every setting can be read.")]
-        for check in CHECKS if checks is None else checks:
-            findings.extend(_run(check, settings))
+    settings, findings = _settings()
+    for check in CHECKS if checks is None else checks:
+        findings.extend(_run(check, settings))
     width = max(len(f.topic) for f in findings)
     for finding in findings:
         print(f"  {MARKS[finding.status]:<8} {finding.topic:<{width}}  {finding.text}", file=out)
@@ -380,6 +427,37 @@ def doctor(*, out: TextIO | None = None, checks: list[Check] | None = None) -> i
         return 1
     print("\nNothing is wrong: `threshold run` can start.", file=out)
     return 0
+
+
+def _settings() -> tuple[Settings, list[Finding]]:
+    """The settings, with each one that cannot be read reported (a problem each) and left at
+    its default, so every other check still runs."""
+    try:
+        return load_settings(), [ok("settings", "Every setting can be read.")]
+    except ConfigError:
+        pass
+    try:
+        Settings()
+    except ValidationError as exc:
+        errors = exc.errors()
+    else:  # pragma: no cover - load_settings failed for another reason
+        errors = []
+    found: list[Finding] = []
+    defaults: dict[str, object] = {}
+    for error in errors:
+        name = str(error["loc"][0]) if error["loc"] else ""
+        message = error["msg"].removeprefix("Value error, ")
+        found.append(problem("settings", f"{name.upper() or 'settings'}: {message}."))
+        if name in Settings.model_fields:
+            defaults[name] = Settings.model_fields[name].default
+    try:
+        settings = Settings(**defaults)  # type: ignore[arg-type]
+    except ValidationError:
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    if defaults:
+        skipped = ", ".join(n.upper() for n in defaults)
+        found.append(note("settings", f"The other checks use the default for {skipped}."))
+    return settings, found
 
 
 def _run(check: Check, settings: Settings) -> list[Finding]:

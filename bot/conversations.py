@@ -23,9 +23,9 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dialogs
@@ -41,6 +41,7 @@ from dialogs.model import (
     Event,
     ExportData,
     Finish,
+    ForgetUser,
     Reply,
     SetMantras,
     ShowHistory,
@@ -58,6 +59,8 @@ EXPORT_FORMAT = "threshold.export/1"
 EXPORT_FILENAME = "threshold-export.json"
 CHART_FILENAME = "threshold-history.png"
 HISTORY_PAGE_SIZE = 5
+EXPORT_COOLDOWN = timedelta(seconds=60)
+"""A person's exports are at least this far apart (each reads every row about them)."""
 
 
 @dataclass(slots=True)
@@ -86,6 +89,15 @@ class Conversations:
         self._slots: dict[UserKey, _Slot] = {}
         self._metrics = metrics or Metrics()
         self._charts = Charts()
+        self._forget_hooks: list[Callable[[UserKey], Awaitable[None]]] = []
+        self._exported: dict[UserKey, datetime] = {}
+
+    def on_forget(self, hook: Callable[[UserKey], Awaitable[None]]) -> Callable[[], None]:
+        """Run ``hook(key)`` once a person's data is deleted (``/forget``): whatever an adapter
+        keeps about them outside the store (files it wrote) goes too. Returns the call that
+        removes the hook again."""
+        self._forget_hooks.append(hook)
+        return lambda: self._forget_hooks.remove(hook)
 
     @property
     def active(self) -> int:
@@ -122,6 +134,8 @@ class Conversations:
         for effect in result.effects:
             if isinstance(effect, Finish):
                 metrics.reflections_finished.labels(effect.kind).inc()
+            elif isinstance(effect, ForgetUser):
+                await self._forgotten(key)
         try:
             shown = await self._read_effects(key, result, event.at)
         except StoreUnavailable as exc:
@@ -140,6 +154,14 @@ class Conversations:
                 (time.perf_counter() - started) * 1000,
             )
         return replies
+
+    async def _forgotten(self, key: UserKey) -> None:
+        self._charts.forget(key)
+        for hook in self._forget_hooks:
+            try:
+                await hook(key)
+            except Exception as exc:  # the store has forgotten them; say what was left behind
+                logger.error("after /forget of %s, a cleanup failed (%s)", key, type(exc).__name__)
 
     async def _step_and_save(
         self, key: UserKey, event: Event, address: Address | None
@@ -169,7 +191,7 @@ class Conversations:
             elif isinstance(effect, ShowRecord):
                 replies.append(await self._record(key, effect.record_id, result.state))
             elif isinstance(effect, ExportData):
-                replies.append(await self._export(key))
+                replies.append(await self._export(key, at))
             elif isinstance(effect, ShowMantras):
                 replies.append(await self._mantra_status(key, at))
             elif (isinstance(effect, SetMantras) and effect.enabled) or isinstance(
@@ -211,18 +233,23 @@ class Conversations:
         chosen = state.mantras.get("tz")
         dates = say("chart.dates", tz=tz.key) if chosen else say("chart.dates_utc")
         labels = Labels(say("chart.reciprocity"), say("chart.feeling"), say("chart.scale"), dates)
-        try:
-            png = await self._charts.render(series, tz, labels)
-        except Exception:  # a chart is a bonus: the listing above still goes out
-            logger.exception("history chart of %s could not be drawn", key)
+        png = await self._charts.render(key, series, tz, labels)  # None: logged by type
+        if png is None:
             return None
         return Reply(say("chart.caption"), attachment=Attachment(CHART_FILENAME, "image/png", png))
 
-    async def _export(self, key: UserKey) -> Reply:
+    async def _export(self, key: UserKey, at: datetime) -> Reply:
+        last = self._exported.get(key)
+        if last is not None and timedelta(0) <= at - last < EXPORT_COOLDOWN:
+            return Reply(self._script.say("export.too_soon"))  # each reads every row about them
+        self._exported[key] = at
+        if len(self._exported) > 10_000:
+            self._exported = {k: t for k, t in self._exported.items() if at - t < EXPORT_COOLDOWN}
+        stored = await self._store.export(key)
         document = {
             "format": EXPORT_FORMAT,
             "exported_at": to_db_time(self._clock()),
-            **await self._store.export(key),
+            **stored,
         }
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         attachment = Attachment(EXPORT_FILENAME, "application/json", data)

@@ -18,8 +18,9 @@ import json
 import sqlite3
 from typing import Any
 
-from bot.crypto import PLAIN, EncryptedDataUnreadable, Sealer
+from bot.crypto import PLAIN, Sealer
 from bot.sqlite_reads import answer_rows, mantras
+from bot.sqlite_seals import payload_cell, state_cell
 from bot.store import UserKey, answer_json, mantras_json
 from dialogs.model import JSON
 
@@ -27,8 +28,9 @@ SHAPED = frozenset(
     {"users", "conversations", "records", "answers", "mantra_subscriptions", "due", "delivery_log"}
 )
 """Tables exported in a section of their own (``answers`` inside ``records``)."""
-NOT_PERSONAL = frozenset({"schema_migrations", "encryption"})
-"""Tables with nothing about any person: the schema log and the key check."""
+NOT_PERSONAL = frozenset({"schema_migrations", "encryption", "install", "inbox"})
+"""Tables with nothing about any person: the schema log, the key check, the install's secret, and
+the webhook inbox (updates not yet applied; emptied once they are)."""
 SKIPPED_COLUMNS = frozenset({"id", "user_id"})
 """Internal row ids: they mean nothing outside this database."""
 
@@ -88,7 +90,7 @@ def _export(conn: sqlite3.Connection, key: UserKey, cipher: Sealer) -> dict[str,
     ).fetchone()
     if conv is not None:
         doc["conversation"] = {
-            "state": json.loads(cipher.open(conv[0], "state") or "{}"),
+            "state": json.loads(cipher.open(conv[0], state_cell(key)) or "{}"),
             "version": conv[1],
             "updated_at": conv[2],
         }
@@ -97,7 +99,7 @@ def _export(conn: sqlite3.Connection, key: UserKey, cipher: Sealer) -> dict[str,
         " ORDER BY finished_at, id",
         (uid,),
     ).fetchall()
-    answers = answer_rows(conn, [r[0] for r in records], cipher)
+    answers = answer_rows(conn, key, [r[0] for r in records], cipher)
     doc["records"] = [
         {
             "kind": r[1],
@@ -117,7 +119,7 @@ def _export(conn: sqlite3.Connection, key: UserKey, cipher: Sealer) -> dict[str,
             "kind": r[1],
             "due_at": r[2],
             "address": _addr_json(r[3], r[4]),
-            "payload": json.loads(cipher.open(r[5], "payload") or "{}"),
+            "payload": json.loads(cipher.open(r[5], payload_cell(key, r[0])) or "{}"),
             "created_at": r[6],
             "claimed_at": r[7],
             "done_at": r[8],
@@ -144,16 +146,16 @@ def _export(conn: sqlite3.Connection, key: UserKey, cipher: Sealer) -> dict[str,
     ]
     for table in user_tables(conn):
         if table not in SHAPED:
-            doc["tables"][table] = _rows(conn, table, uid, cipher)
+            doc["tables"][table] = _rows(conn, table, uid)
     return doc
 
 
-def _rows(conn: sqlite3.Connection, table: str, uid: int, cipher: Sealer) -> list[JSON]:
+def _rows(conn: sqlite3.Connection, table: str, uid: int) -> list[JSON]:
     cursor = conn.execute(f'SELECT * FROM "{table}" WHERE user_id = ? ORDER BY rowid', (uid,))
     names = [d[0] for d in cursor.description]
     return [
         {
-            name: _value(value, name, cipher)
+            name: _value(value)
             for name, value in zip(names, row, strict=True)
             if name not in SKIPPED_COLUMNS
         }
@@ -161,12 +163,10 @@ def _rows(conn: sqlite3.Connection, table: str, uid: int, cipher: Sealer) -> lis
     ]
 
 
-def _value(value: object, column: str, cipher: Sealer) -> JSON:
+def _value(value: object) -> JSON:
+    """A column of a table without a shaped section: a BLOB (sealed or not) as base64."""
     if isinstance(value, bytes):
-        try:
-            return cipher.open(value, column)
-        except (EncryptedDataUnreadable, UnicodeDecodeError):  # not sealed by us: as base64
-            return base64.b64encode(value).decode("ascii")
+        return base64.b64encode(value).decode("ascii")
     if value is None or isinstance(value, int | float | str):
         return value
     return str(value)

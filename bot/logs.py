@@ -11,17 +11,24 @@ Either way an event is exactly one line: a traceback is folded into it (``\\n`` 
 two characters ``\\n`` in the plain format, JSON-escaped in the other). Only the formatted
 message is written, never a record's raw arguments or extra attributes.
 
-What goes into messages is each module's business (the rule: internal user keys, node ids,
-event kinds and durations; never message text, names or answers). As a last line of defence
-every secret in the settings (each ``SecretStr`` value: tokens, webhook secret, encryption key)
-is replaced by ``<redacted>`` in whatever is written, tracebacks included, whichever library
-logged it.
+What goes into messages is each module's business (the rule: people by their keyed pseudonym,
+``telegram~3f9a1c0d2e4b`` — which is what a :class:`~bot.store.UserKey` prints as, see
+:mod:`bot.pseudonyms` — node ids, event kinds and durations; never message text, names,
+answers or a platform id). As a last line of defence, whichever library logged it and
+tracebacks included:
+
+* every secret in the settings (each ``SecretStr`` value: tokens, webhook secret, encryption
+  key) is replaced by ``<redacted>``;
+* above DEBUG, the id of a node about someone's safety (``reflect.safety``, ``core.safety``,
+  anything under ``safety.``) is written ``<safety node>``: that a person reached one is itself
+  personal, and only a DEBUG log (switched on by whoever runs the bot, to find a bug) names it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -59,15 +66,27 @@ def secrets_of(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+SAFETY_NODE = re.compile(
+    r"(?<![\w.])(?!(?:bot|dialogs|adapters|tests)\.)"  # not one of our module names
+    r"(?:[a-z][a-z0-9_]*\.)+[a-z0-9_]*(?:safety|crisis)[a-z0-9_]*(?:\.[a-z0-9_]+)*\b"
+    r"|(?<![\w.])safety(?:\.[a-z0-9_]+)+\b"
+)
+"""A dotted node id with a part about safety: ``reflect.safety``, ``core.safety``,
+``safety.plan.step2`` (but not a module such as ``bot.safety_resources``)."""
+SAFETY_REDACTED = "<safety node>"
+
+
 class _Redacting(logging.Formatter):
     def __init__(self, secrets: Iterable[str] = (), **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._secrets = tuple(secrets)
 
-    def redact(self, text: str) -> str:
+    def redact(self, text: str, level: int = logging.INFO) -> str:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if level > logging.DEBUG:
+            text = SAFETY_NODE.sub(SAFETY_REDACTED, text)
         return text
 
     def traceback(self, record: logging.LogRecord) -> str:
@@ -86,11 +105,12 @@ class HumanFormatter(_Redacting):
     """``<time> <LEVEL> <logger>: <message>``, with any traceback folded onto the same line."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{self.formatTime(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        message = self.redact(record.getMessage(), record.levelno)
+        line = f"{self.formatTime(record)} {record.levelname} {record.name}: {message}"
         trace = self.traceback(record)
         if trace:
-            line = f"{line} | {trace}"
-        return self.redact(line).replace("\r", "").replace("\n", "\\n")
+            line = f"{line} | {self.redact(trace, record.levelno)}"
+        return self.redact(line, logging.DEBUG).replace("\r", "").replace("\n", "\\n")
 
 
 class JsonFormatter(_Redacting):
@@ -103,11 +123,11 @@ class JsonFormatter(_Redacting):
             "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self.redact(record.getMessage()),
+            "message": self.redact(record.getMessage(), record.levelno),
         }
         trace = self.traceback(record)
         if trace:
-            document["exception"] = self.redact(trace)
+            document["exception"] = self.redact(trace, record.levelno)
         return json.dumps(document, ensure_ascii=False)
 
 

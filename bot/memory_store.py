@@ -19,11 +19,13 @@ from bot.errors import StaleWrite, StoreUnavailable
 from bot.recurrence import first_at_or_after
 from bot.store import (
     CLAIM_LEASE_SECONDS,
+    INBOX_KEEP_SECONDS,
     Address,
     AnswerRow,
     Due,
     DueItem,
     HistoryPage,
+    InboxItem,
     MantraSubscription,
     Saved,
     TurnWrite,
@@ -81,6 +83,7 @@ class MemoryStore:
         self._mantras = _Table()  # keyed by user id
         self._due = _Table()
         self._log = _Table()
+        self._inbox = _Table()
         self._by_key: dict[UserKey, int] = {}
         self._closed = False
 
@@ -319,6 +322,32 @@ class MemoryStore:
             for _, r in logs
         ]  # fmt: skip
         return doc
+
+    # -- the webhook inbox ----------------------------------------------------------------------
+
+    async def inbox_put(self, platform: str, update_id: int, body: bytes) -> bool:
+        await self._tick()
+        if self._inbox.where(platform=platform, update_id=update_id):
+            return False
+        row = {"platform": platform, "update_id": update_id, "body": body.decode("utf-8"),
+               "received_at": self._now(), "done_at": None}  # fmt: skip
+        self._inbox.put(next(self._ids), row)
+        return True
+
+    async def inbox_pending(self, platform: str, limit: int) -> list[InboxItem]:
+        await self._tick()
+        rows = sorted(self._inbox.where(platform=platform, done_at=None))[:limit]
+        return [InboxItem(platform, r["update_id"], r["body"].encode("utf-8")) for _, r in rows]
+
+    async def inbox_done(self, platform: str, update_id: int) -> None:
+        await self._tick()
+        before = to_db_time(self._clock() - timedelta(seconds=INBOX_KEEP_SECONDS))
+        for row_id, row in self._inbox.where(platform=platform, update_id=update_id):
+            if row["done_at"] is None:
+                self._inbox.put(row_id, row | {"body": None, "done_at": self._now()})
+        for row_id, kept in self._inbox.where():
+            if kept["done_at"] is not None and kept["done_at"] < before:
+                del self._inbox.rows[row_id]
 
     # -- due deliveries -----------------------------------------------------------------------
 

@@ -27,12 +27,14 @@ _SECOND = timedelta(seconds=1)
 
 @lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone ``name``; UTC if it is unknown (the dialog validates names already).
+    """The IANA zone ``name``; UTC if it is unknown (the dialog validates names already) or
+    not a zone at all: a stored name that is a folder of the zone database (``Europe``) or
+    otherwise unreadable raises ``OSError``, and one tampered row must not stop every claim.
     Kept here: ``ZoneInfo``'s own cache holds only a few zones strongly, and a scheduler tick
     converts times in hundreds."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo("UTC")
 
 

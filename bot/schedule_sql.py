@@ -28,6 +28,7 @@ from bot.schedule_store import (
     Graces,
     Housekept,
 )
+from bot.sqlite_seals import payload_cell
 from bot.sqlite_support import transaction
 from bot.store import CLAIM_LEASE_SECONDS, Address, UserKey, from_db_time, to_db_time
 from dialogs.mantras import next_mantra
@@ -138,22 +139,29 @@ def pending(
     due row, where ``cipher`` sealed it (and where key rotation finds it)."""
     rows = conn.execute(
         "SELECT d.id, d.kind, u.platform, u.platform_user_id, d.due_at_utc, d.address_chat_id,"
-        " coalesce(r.payload, d.payload) FROM delivery_log d JOIN users u ON u.id = d.user_id"
+        " d.payload, r.key, r.payload FROM delivery_log d JOIN users u ON u.id = d.user_id"
         " LEFT JOIN due r ON r.id = d.due_id"
         " WHERE d.outcome = 'claimed' AND d.address_platform = ? ORDER BY d.id LIMIT ?",
         (platform, limit),
     ).fetchall()
-    return [
-        Delivery(
-            id=r[0],
-            kind=r[1],
-            user=UserKey(r[2], r[3]),
-            due_at=from_db_time(r[4]),
-            address=Address(platform, r[5]),
-            payload=json.loads(cipher.open(r[6], "payload") or "{}"),
+    found = []
+    for delivery_id, kind, user_platform, pid, due_at, chat_id, logged, due_key, sealed in rows:
+        user = UserKey(user_platform, pid)
+        if due_key is None:  # a mantra: the log row's own payload, which holds no words
+            payload = str(logged or "{}")
+        else:
+            payload = cipher.open(sealed, payload_cell(user, due_key)) or "{}"
+        found.append(
+            Delivery(
+                id=delivery_id,
+                kind=kind,
+                user=user,
+                due_at=from_db_time(due_at),
+                address=Address(platform, chat_id),
+                payload=json.loads(payload),
+            )
         )
-        for r in rows
-    ]
+    return found
 
 
 Mark = tuple[int, str, str, int]

@@ -43,10 +43,13 @@ class Settings(BaseSettings):
     """The Bot API server (a self-hosted one, or a stand-in in tests), without ``/bot<token>``."""
     telegram_webhook_url: str | None = None
     """Set to receive updates by webhook (the public HTTPS URL Telegram posts to)."""
-    telegram_webhook_listen: str = "0.0.0.0:8443"
-    """``host:port`` the webhook server listens on."""
+    telegram_webhook_listen: str = "127.0.0.1:8443"
+    """``host:port`` the webhook server listens on (behind a reverse proxy that terminates TLS;
+    ``0.0.0.0:8443`` to take Telegram's calls directly)."""
     telegram_webhook_secret: SecretStr | None = None
-    """Checked against ``X-Telegram-Bot-Api-Secret-Token`` on every webhook request."""
+    """Checked (in constant time, before the body is read) against
+    ``X-Telegram-Bot-Api-Secret-Token`` on every webhook request: 32 to 256 characters, or
+    unset to derive one from the token."""
     discord_guild_id: int | None = None
     """Sync the slash commands to this server at once (for development) instead of globally."""
     discord_api_url: str = "https://discord.com/api/v10"

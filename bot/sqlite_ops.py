@@ -12,12 +12,15 @@ import sqlite3
 from datetime import datetime
 
 from bot import schedule_sql
-from bot.crypto import PLAIN, Sealer
+from bot.crypto import PLAIN, Cell, Sealer
 from bot.errors import StaleWrite
+from bot.sqlite_seals import answer_cell, inbox_cell, payload_cell, state_cell
 from bot.store import (
     Address,
+    AnswerRow,
     Due,
     DueItem,
+    InboxItem,
     MantraSettings,
     TurnWrite,
     UserKey,
@@ -75,7 +78,7 @@ def load_conversation(
     if row is None:
         return None, None, 0, None
     address = Address(row[3], row[4]) if row[3] is not None and not row[5] else None
-    return int(row[0]), cipher.open(row[1], "state"), int(row[2] or 0), address
+    return int(row[0]), cipher.open(row[1], state_cell(key)), int(row[2] or 0), address
 
 
 def apply_turn(
@@ -97,7 +100,7 @@ def apply_turn(
         user_id = find_user(conn, key)
     if turn.forget:
         return _forget(conn, user_id, expected_version)
-    state = cipher.seal(dumps(turn.state), "state")
+    state = cipher.seal(dumps(turn.state), state_cell(key))
     if user_id is None or expected_version == 0:
         if expected_version != 0:
             raise StaleWrite(f"conversation of {key} is gone (expected version {expected_version})")
@@ -139,21 +142,11 @@ def apply_turn(
                 to_db_time(record.finished_at),
             ),
         )
-        record_id = cur.lastrowid
+        record_id = int(cur.lastrowid or 0)
         conn.executemany(
             "INSERT INTO answers (record_id, question, position, value_text, value_choice,"
             " value_int) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    record_id,
-                    a.question,
-                    a.position,
-                    None if a.value_text is None else cipher.seal(a.value_text, "value_text"),
-                    a.value_choice,
-                    a.value_int,
-                )
-                for a in record.answers
-            ],
+            [_answer_values(cipher, key, record_id, a) for a in record.answers],
         )
     for due_key in turn.cancel:
         conn.execute(
@@ -166,6 +159,24 @@ def apply_turn(
     if turn.snooze_until is not None:
         schedule_sql.snooze(conn, user_id, turn.snooze_until, now)
     return version, user_id
+
+
+def _answer_values(
+    cipher: Sealer, key: UserKey, record_id: int, a: AnswerRow
+) -> tuple[object, ...]:
+    """One answer row's values, each sealed for its own cell (when a key is set)."""
+
+    def cell(column: str) -> Cell:
+        return answer_cell(key, column, record_id, a.question, a.position)
+
+    return (
+        record_id,
+        a.question,
+        a.position,
+        None if a.value_text is None else cipher.seal(a.value_text, cell("value_text")),
+        None if a.value_choice is None else cipher.seal(a.value_choice, cell("value_choice")),
+        None if a.value_int is None else cipher.seal_int(a.value_int, cell("value_int")),
+    )
 
 
 def _addr(address: Address) -> tuple[str, str]:
@@ -226,7 +237,7 @@ def upsert_due(
             due.kind,
             to_db_time(due.due_at),
             *_addr(address),
-            cipher.seal(_json(dict(due.payload)), "payload"),
+            cipher.seal(_json(dict(due.payload)), payload_cell(key, due.key)),
             now,
         ),
     )
@@ -260,7 +271,7 @@ def claim_due(
             kind=r[3],
             user=users[r[4]],
             address=Address(r[5], r[6]),
-            payload=json.loads(cipher.open(r[7], "payload") or "{}"),
+            payload=json.loads(cipher.open(r[7], payload_cell(users[r[4]], r[2])) or "{}"),
         )
         for r in rows
     ]
@@ -296,3 +307,47 @@ def mark_unreachable(conn: sqlite3.Connection, key: UserKey, now: str) -> None:
         " VALUES (?, NULL, 'user', ?, 'unreachable')",
         (user_id, now),
     )
+
+
+def install_secret(conn: sqlite3.Connection) -> bytes:
+    """This installation's random secret (migration 0004 made it), for log pseudonyms."""
+    row = conn.execute("SELECT secret FROM install WHERE id = 1").fetchone()
+    return bytes(row[0])
+
+
+def inbox_put(
+    conn: sqlite3.Connection, platform: str, update_id: int, body: bytes, now: str, cipher: Sealer
+) -> bool:
+    text = body.decode("utf-8", errors="replace")
+    cur = conn.execute(
+        "INSERT INTO inbox (platform, update_id, body, received_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (platform, update_id) DO NOTHING",
+        (platform, update_id, cipher.seal(text, inbox_cell(platform, update_id)), now),
+    )
+    return cur.rowcount == 1
+
+
+def inbox_pending(
+    conn: sqlite3.Connection, platform: str, limit: int, cipher: Sealer
+) -> list[InboxItem]:
+    rows = conn.execute(
+        "SELECT update_id, body FROM inbox WHERE platform = ? AND done_at IS NULL"
+        " ORDER BY id LIMIT ?",
+        (platform, limit),
+    ).fetchall()
+    found = []
+    for update_id, body in rows:
+        text = cipher.open(body, inbox_cell(platform, int(update_id))) or ""
+        found.append(InboxItem(platform, int(update_id), text.encode("utf-8")))
+    return found
+
+
+def inbox_done(
+    conn: sqlite3.Connection, platform: str, update_id: int, now: str, forget_before: str
+) -> None:
+    conn.execute(
+        "UPDATE inbox SET body = NULL, done_at = ? WHERE platform = ? AND update_id = ?"
+        " AND done_at IS NULL",
+        (now, platform, update_id),
+    )
+    conn.execute("DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (forget_before,))

@@ -11,6 +11,7 @@ import sqlite3
 
 from bot.crypto import PLAIN, Sealer
 from bot.sqlite_ops import find_user
+from bot.sqlite_seals import answer_cell
 from bot.store import (
     AnswerRow,
     HistoryPage,
@@ -54,7 +55,7 @@ def history(
         " ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?",
         (user_id, per_page, page * per_page),
     ).fetchall()
-    answers = answer_rows(conn, [r[0] for r in rows], cipher)
+    answers = answer_rows(conn, key, [r[0] for r in rows], cipher)
     items = tuple(
         RecordSummary(
             id=r[0],
@@ -67,6 +68,10 @@ def history(
         for r in rows
     )
     return HistoryPage(items=items, page=page, pages=page_count(int(total[0]), per_page))
+
+
+ANSWER_CHUNK = 500
+"""Records whose answers are read per query (SQLite allows 32,766 parameters in one)."""
 
 
 def record(
@@ -82,7 +87,7 @@ def record(
     ).fetchone()
     if row is None:
         return None
-    answers = answer_rows(conn, [row[0]], cipher)
+    answers = answer_rows(conn, key, [row[0]], cipher)
     return RecordSummary(
         id=row[0],
         kind=row[1],
@@ -94,16 +99,29 @@ def record(
 
 
 def answer_rows(
-    conn: sqlite3.Connection, record_ids: list[int], cipher: Sealer = PLAIN
+    conn: sqlite3.Connection, key: UserKey, record_ids: list[int], cipher: Sealer = PLAIN
 ) -> dict[int, list[AnswerRow]]:
+    """The answers of ``key``'s records ``record_ids``, each record's in the order written,
+    read a chunk of records at a time and opened for their own cells."""
     found: dict[int, list[AnswerRow]] = {}
-    if not record_ids:
-        return found
-    for r in conn.execute(
-        "SELECT record_id, question, position, value_text, value_choice, value_int FROM answers"
-        f" WHERE record_id IN ({','.join('?' * len(record_ids))}) ORDER BY id",
-        record_ids,
-    ):
-        text = cipher.open(r[3], "value_text")
-        found.setdefault(r[0], []).append(AnswerRow(r[1], text, r[4], r[5], r[2]))
+    for start in range(0, len(record_ids), ANSWER_CHUNK):
+        chunk = record_ids[start : start + ANSWER_CHUNK]
+        for record_id, question, position, text, choice, number in conn.execute(
+            "SELECT record_id, question, position, value_text, value_choice, value_int"
+            f" FROM answers WHERE record_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            chunk,
+        ):
+            cells = [
+                answer_cell(key, column, record_id, question, position)
+                for column in ("value_text", "value_choice", "value_int")
+            ]
+            found.setdefault(record_id, []).append(
+                AnswerRow(
+                    question,
+                    cipher.open(text, cells[0]),
+                    cipher.open(choice, cells[1]),
+                    cipher.open_int(number, cells[2]),
+                    position,
+                )
+            )
     return found

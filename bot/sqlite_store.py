@@ -37,21 +37,32 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from bot import crypto
+from bot import crypto, pseudonyms
 from bot import sqlite_ops as ops
 from bot import sqlite_reads as reads
+from bot import sqlite_seals as seals
 from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
 from bot.export import export_user
 from bot.migrate import migrate
 from bot.sqlite_checkpoint import Checkpointer
-from bot.sqlite_support import configure, describe, hand_off, transaction
+from bot.sqlite_support import (
+    configure,
+    create_private,
+    describe,
+    erase_freed,
+    hand_off,
+    transaction,
+    use_incremental_vacuum,
+)
 from bot.store import (
     CLAIM_LEASE_SECONDS,
+    INBOX_KEEP_SECONDS,
     Address,
     Due,
     DueItem,
     HistoryPage,
+    InboxItem,
     MantraSubscription,
     RecordSummary,
     Saved,
@@ -130,6 +141,7 @@ class SqliteStore:
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._checkpointer: Checkpointer | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._closing = False
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -137,15 +149,18 @@ class SqliteStore:
     async def open(self) -> Self:
         """Create the folder if needed, open the file, apply migrations, start the writer."""
         path = self.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreUnavailable(
-                f"Cannot open the database at {path}: the folder {path.parent} cannot be "
-                f"created ({exc.strerror or exc})."
-            ) from None
         if path.is_dir():
             raise StoreUnavailable(f"Cannot open the database at {path}: that path is a folder.")
+        folder_there = path.parent.is_dir()
+        try:
+            create_private(path)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if folder_there:
+                reason = f"the file cannot be opened or created there ({reason})"
+            else:
+                reason = f"the folder {path.parent} cannot be created ({reason})"
+            raise StoreUnavailable(f"Cannot open the database at {path}: {reason}.") from None
         try:
             # Probe first, on this thread: aiosqlite leaves its worker thread running past a
             # failed connect, to report into a loop that may be gone by then.
@@ -171,14 +186,21 @@ class SqliteStore:
 
     def _setup(self) -> None:
         conn = self._conn
+        if conn.execute("PRAGMA page_count").fetchone()[0] == 0:  # a new file: before WAL
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         configure(conn, self._busy_ms)
         migrate(conn)
-        if crypto.check_key(conn, self._cipher):  # a key on plain data: sealed just now
-            crypto.scrub(conn)
+        pseudonyms.use_secret(ops.install_secret(conn))
+        if seals.check_key(conn, self._cipher):  # a key on plain data: sealed just now
+            seals.scrub(conn)
+        use_incremental_vacuum(conn)  # a file of an older release: converted once
         conn.execute("BEGIN IMMEDIATE")  # can we write at all? fail now, not on the first turn
         conn.execute("ROLLBACK")
 
     async def _abandon(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()
         checkpointer, self._checkpointer = self._checkpointer, None
         if checkpointer is not None:
             await checkpointer.stop()
@@ -319,7 +341,7 @@ class SqliteStore:
         outcomes: list[_Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            crypto.ensure_same_key(conn, self._cipher)
+            seals.ensure_same_key(conn, self._cipher)
             for p in batch:
                 # A plain turn of a known person is a single UPDATE: it needs no savepoint.
                 plain = p.user_id is not None and p.expected > 0 and _is_plain(p.turn)
@@ -350,6 +372,13 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             logger.error("batch of %d turns not written: %s", len(batch), exc)
             return [exc for _ in batch]
+        done = zip(batch, outcomes, strict=True)
+        if any(p.turn.forget and not isinstance(o, BaseException) for p, o in done):
+            # before the replies go out: "deleted" means gone from the file and its WAL too
+            try:
+                erase_freed(conn)
+            except sqlite3.Error as exc:
+                logger.warning("erasing freed pages after a deletion failed: %s", exc)
         return outcomes
 
     # -- reads --------------------------------------------------------------------------------
@@ -361,10 +390,51 @@ class SqliteStore:
         return await self._run(reads.record, key, record_id, self._cipher)
 
     async def export(self, key: UserKey) -> dict[str, JSON]:
-        return await self._run(export_user, key, self._cipher)
+        """Read on a connection (and thread) of its own, in chunks, so a large export never
+        holds up the turns being written (the service limits how often one is asked for)."""
+        if self._closing:
+            raise StoreUnavailable(f"The database at {self.path} is closed.")
+        try:
+            reader = await self._reading()
+            return await hand_off(reader, export_user, reader._conn, key, self._cipher)
+        except sqlite3.Error as exc:
+            raise self._unavailable(exc, "read") from None
+
+    async def _reading(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await reader.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            await reader.execute("PRAGMA query_only = ON")
+            self._reader = reader
+        return self._reader
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None:
         return await self._run(reads.mantras, key)
+
+    # -- the webhook inbox ----------------------------------------------------------------------
+
+    async def inbox_put(self, platform: str, update_id: int, body: bytes) -> bool:
+        now = to_db_time(self._clock())
+
+        def put(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return ops.inbox_put(conn, platform, update_id, body, now, self._cipher)
+
+        return await self._run(put, doing="write to")
+
+    async def inbox_pending(self, platform: str, limit: int) -> list[InboxItem]:
+        return await self._run(ops.inbox_pending, platform, limit, self._cipher)
+
+    async def inbox_done(self, platform: str, update_id: int) -> None:
+        at = self._clock()
+        now = to_db_time(at)
+        before = to_db_time(at - timedelta(seconds=INBOX_KEEP_SECONDS))
+
+        def done(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                ops.inbox_done(conn, platform, update_id, now, before)
+
+        await self._run(done, doing="write to")
 
     async def pragma(self, name: str) -> object:
         """The value of ``PRAGMA name`` on the store's own connection (for diagnostics)."""
@@ -396,7 +466,7 @@ class SqliteStore:
 
         def write(conn: sqlite3.Connection) -> int:
             with transaction(conn):
-                crypto.ensure_same_key(conn, self._cipher)
+                seals.ensure_same_key(conn, self._cipher)
                 user_id = ops.ensure_user(conn, user, address, now)
                 return ops.upsert_due(conn, user_id, user, due, address, now, self._cipher)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -54,19 +57,70 @@ class Job:
         return f"<store job {getattr(self.fn, '__name__', 'fn')}>"
 
 
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+"""Bytes of WAL kept on disk after a checkpoint (beyond that it is truncated)."""
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
+
+
 def configure(conn: sqlite3.Connection, busy_ms: int) -> None:
     """The settings every connection of ours runs with: WAL (readers never block the writer),
     ``synchronous=NORMAL`` (a commit is an append; fsync at checkpoints), foreign keys (forget
-    cascades), ``secure_delete`` (deleted rows leave no copy in the pages), and the checkpoint
-    backstop (see :mod:`bot.sqlite_checkpoint`)."""
+    cascades), ``secure_delete=ON`` (deleted rows and freed pages are zeroed, not left readable),
+    a WAL that shrinks back after checkpoints, and the checkpoint backstop (see
+    :mod:`bot.sqlite_checkpoint`)."""
     conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         logger.warning("journal mode is %s, not WAL", mode)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA secure_delete = FAST")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
     conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+
+
+def create_private(path: Path) -> None:
+    """Make sure ``path`` exists readable by its owner only, before SQLite opens it (its WAL
+    and shared-memory files take the database file's mode): new folders 0700, the file 0600; an
+    existing file that others can read is narrowed to 0600."""
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=FOLDER_MODE)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077 and path.is_file():
+            try:
+                os.chmod(path, FILE_MODE)
+                logger.info("database %s was readable by others; now 0600", path)
+            except OSError as exc:
+                logger.warning("database %s is readable by others (%s)", path, exc.strerror)
+        return
+    os.close(fd)
+
+
+def use_incremental_vacuum(conn: sqlite3.Connection) -> None:
+    """Let free pages be handed back to the file system (``auto_vacuum=INCREMENTAL``). A new
+    file gets it from ``PRAGMA auto_vacuum`` before its first page is written; a file made by an
+    older release is converted here, once, by a VACUUM."""
+    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+
+
+def erase_freed(conn: sqlite3.Connection, *, attempts: int = 3) -> bool:
+    """After rows were deleted for good (``/forget``): hand the freed pages back to the file
+    system, then copy the WAL into the file and truncate it, so no old page (with what was
+    deleted) stays in either. Outside any transaction. Whether the checkpoint completed (it
+    waits ``busy_timeout`` for readers each attempt)."""
+    conn.execute("PRAGMA incremental_vacuum")
+    for _ in range(attempts):
+        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy == 0:
+            return True
+    logger.warning("the WAL could not be truncated after a deletion (readers kept it busy)")
+    return False
 
 
 async def hand_off(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:

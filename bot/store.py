@@ -17,18 +17,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.pseudonyms import pseudonym
 from dialogs.model import JSON, State
 
 
 @dataclass(frozen=True, slots=True)
 class UserKey:
-    """A person, as their platform knows them: ``UserKey("telegram", "12345")``."""
+    """A person, as their platform knows them: ``UserKey("telegram", "12345")``.
+
+    As text (``%s`` in a log line, an error message) it is the person's keyed pseudonym,
+    ``telegram~3f9a1c0d2e4b`` (:mod:`bot.pseudonyms`), never the platform id: the ids are only
+    ever read from the fields."""
 
     platform: str
     user_id: str
 
     def __str__(self) -> str:
-        return f"{self.platform}:{self.user_id}"
+        return pseudonym(self.platform, self.user_id)
+
+    def __repr__(self) -> str:
+        return f"UserKey({self})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,12 @@ class Address:
 
     platform: str
     chat_id: str
+
+    def __str__(self) -> str:  # a chat id names a person (on Telegram, it is theirs)
+        return pseudonym(self.platform, self.chat_id)
+
+    def __repr__(self) -> str:
+        return f"Address({self})"
 
     @classmethod
     def direct(cls, key: UserKey) -> Address:
@@ -169,6 +183,15 @@ class TurnWrite:
     after it, or the one already due if that is later (so snoozing twice snoozes once)."""
 
 
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """An update received from a platform and recorded before it was acknowledged."""
+
+    platform: str
+    update_id: int
+    body: bytes
+
+
 class Store(Protocol):
     """Where conversations, records, schedules and due deliveries live."""
 
@@ -216,6 +239,21 @@ class Store(Protocol):
         """The person blocked the bot: remember it and switch their mantras off."""
         ...
 
+    async def inbox_put(self, platform: str, update_id: int, body: bytes) -> bool:
+        """Record an update durably (committed) before the platform is told it arrived; whether
+        it is new (``False``: this update id was recorded before, so it is not applied again).
+        The body is sealed like everything a person wrote."""
+        ...
+
+    async def inbox_pending(self, platform: str, limit: int) -> list[InboxItem]:
+        """Recorded updates not yet applied, oldest first (after a crash: from before it)."""
+        ...
+
+    async def inbox_done(self, platform: str, update_id: int) -> None:
+        """The update was applied: its body is erased; its id is remembered for
+        :data:`INBOX_KEEP_SECONDS` to recognise a repeated delivery."""
+        ...
+
     async def ping(self) -> None:
         """One cheap round trip to the data (for ``/healthz``); raises
         :class:`~bot.errors.StoreUnavailable` when the store cannot answer or write."""
@@ -226,6 +264,8 @@ class Store(Protocol):
 
 CLAIM_LEASE_SECONDS = 600
 """How long a claimed due item stays reserved for the process that claimed it."""
+INBOX_KEEP_SECONDS = 86_400
+"""How long the id of an applied update is kept (Telegram gives up redelivering within a day)."""
 
 
 def utc_now() -> datetime:

@@ -110,11 +110,13 @@ def test_the_image_is_the_official_python_slim_of_the_supported_version() -> Non
     assert re.fullmatch(r"python:3\.11-slim(-\w+)?", base), base
 
 
-def test_dependencies_come_from_the_projects_own_metadata() -> None:
-    runs = " ".join(arguments("RUN"))
-    assert re.search(r"\bpip install \.(\s|$)", runs), runs
-    assert "requirements" not in runs
-    assert {"pyproject.toml", "README.md", *PACKAGES} <= set(copied())
+def test_dependencies_come_pinned_with_hashes_from_the_lock_then_the_project() -> None:
+    runs = arguments("RUN")
+    first = next(i for i, r in enumerate(runs) if "requirements.lock" in r)
+    assert "--require-hashes" in runs[first] and "--no-deps" in runs[first], runs[first]
+    then = " ".join(runs[first + 1 :])
+    assert re.search(r"\bpip install --no-deps --no-build-isolation \.(\s|$)", then), then
+    assert {"requirements.lock", "pyproject.toml", "README.md", *PACKAGES} <= set(copied())
 
 
 def test_it_runs_as_a_user_that_is_not_root() -> None:

@@ -1,1 +1,2 @@
-"""Scripts that make files of the project from its own parts (``make docs``)."""
+"""Developer tools behind the Makefile (not part of the installed package): the sample
+conversation page (``make docs``) and the dependency audit (``make lint``)."""

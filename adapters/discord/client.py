@@ -38,7 +38,13 @@ from adapters.discord.translate import (
     timezone_choices,
     user_key,
 )
-from adapters.discord.views import ANSWER_MODAL_ID, AnswerModal, ChoiceButton, WriteButton
+from adapters.discord.views import (
+    ANSWER_MODAL_ID,
+    AnswerModal,
+    ChoiceButton,
+    WriteButton,
+    question_of,
+)
 from bot.store import UserKey
 from dialogs.model import Event, Reply
 
@@ -172,10 +178,12 @@ class ThresholdClient(discord.Client):
         except Exception as exc:
             await self._failed("button", who, exc, interaction=interaction)
 
-    async def on_threshold_write(self, interaction: discord.Interaction) -> None:
-        question = interaction.message.content if interaction.message else ""
+    async def on_threshold_write(
+        self, interaction: discord.Interaction, question: str | None
+    ) -> None:
+        text = interaction.message.content if interaction.message else ""
         try:
-            await interaction.response.send_modal(AnswerModal(question))
+            await interaction.response.send_modal(AnswerModal(text, question))
         except Exception as exc:
             who = user_key(interaction.user.id)
             await self._failed("write button", who, exc, interaction=interaction)
@@ -184,7 +192,8 @@ class ThresholdClient(discord.Client):
         data = interaction.data
         if interaction.type is not discord.InteractionType.modal_submit or data is None:
             return
-        if data.get("custom_id") != ANSWER_MODAL_ID:
+        modal_id = str(data.get("custom_id") or "")
+        if modal_id != ANSWER_MODAL_ID and not modal_id.startswith(ANSWER_MODAL_ID + ":"):
             return
         who = user_key(interaction.user.id)
         try:
@@ -194,9 +203,21 @@ class ThresholdClient(discord.Client):
                 return
             place, dm_id = await self._place_of(interaction, ephemeral=True)
             message = interaction.message
+            question = question_of(modal_id)
+            stale: list[bool] = []
+
+            async def events() -> Sequence[Event]:
+                # inside the person's turn order: is the modal's question still the one asked?
+                if question is None or await self._still_asked(who, question):
+                    return (event,)
+                stale.append(True)
+                return (pick_event(question, event.at),)  # the machine says it is stale
+
             if message is not None:
                 self.outbox.forget(str(who), message.id)  # marked answered below, not retired
-            await self._turn(who, (event,), dm_id, place)
+            await self._turn(who, events, dm_id, place)
+            if stale:
+                return
             if message is not None and not place.pressed_edited:
                 typed = " ".join(event.text.split())[:200]
                 text = answered_text(message.content, typed)
@@ -221,8 +242,21 @@ class ThresholdClient(discord.Client):
 
     # -- one turn -------------------------------------------------------------------------------
 
+    async def _still_asked(self, who: UserKey, question: str) -> bool:
+        """Whether ``question`` (a button id: ``thr:<node>:<option>:<ask>``) is the question the
+        person is at: the same node, asked the same time."""
+        parts = question.split(":")
+        saved = await self.core.store.load(who)
+        if saved is None or len(parts) != 4 or not parts[3].isdecimal():
+            return False
+        return saved.state.node == parts[1] and saved.state.ask == int(parts[3])
+
     async def _turn(
-        self, who: UserKey, events: Sequence[Event], dm_id: int | None, place: Place
+        self,
+        who: UserKey,
+        events: Sequence[Event] | Callable[[], Awaitable[Sequence[Event]]],
+        dm_id: int | None,
+        place: Place,
     ) -> None:
         """Hand ``events`` to the core and show what comes back, one person's turns in order.
 
@@ -235,6 +269,8 @@ class ThresholdClient(discord.Client):
         async with lock:
             turns: list[list[Reply]] = []
             address = address_of(dm_id) if dm_id is not None else None
+            if callable(events):
+                events = await events()
             for event in events:
                 turns.append(await self.core.conversations.handle(who, event, address=address))
             logger.debug("%s: %d event(s) -> %s", who, len(turns), _kinds(turns))

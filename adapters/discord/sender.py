@@ -214,7 +214,7 @@ class DiscordDeliverer:
 
     async def deliver(self, address: Address, replies: Sequence[Reply]) -> None:
         if address.platform != PLATFORM or not address.chat_id.isdigit():
-            raise RecipientUnreachable(f"{address.platform}:{address.chat_id} is not a Discord DM")
+            raise RecipientUnreachable(f"{address} is not a Discord DM")
         channel = self._client.get_partial_messageable(
             int(address.chat_id), type=discord.ChannelType.private
         )
@@ -228,12 +228,11 @@ class DiscordDeliverer:
                 except discord.HTTPException as exc:
                     if is_unreachable(exc) or exc.code == UNKNOWN_CHANNEL:
                         raise RecipientUnreachable(
-                            f"Discord refused a DM to channel {address.chat_id} "
+                            f"Discord refused a DM to channel {address} "
                             f"({exc.status}, code {exc.code})"
                         ) from None
                     raise DeliveryFailed(
-                        f"Discord refused a DM to channel {address.chat_id} "
-                        f"({exc.status}, code {exc.code})"
+                        f"Discord refused a DM to channel {address} ({exc.status}, code {exc.code})"
                     ) from None
                 except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                     raise DeliveryFailed(

@@ -25,6 +25,7 @@ __all__ = [
     "Handler",
     "WriteButton",
     "answer_view",
+    "question_of",
 ]
 
 WRITE_ID = "thr-write"
@@ -46,8 +47,10 @@ class Handler(Protocol):
         """A choice button was pressed."""
         ...
 
-    async def on_threshold_write(self, interaction: discord.Interaction) -> None:
-        """The "Write answer" button was pressed: open the modal."""
+    async def on_threshold_write(
+        self, interaction: discord.Interaction, question: str | None
+    ) -> None:
+        """The "Write answer" button of ``question`` (a button id of it) was pressed."""
         ...
 
 
@@ -78,15 +81,23 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"th
             await client.on_threshold_pick(interaction, self.custom_id)
 
 
-class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.escape(WRITE_ID)):
-    """Opens a modal to type an answer where typing to the bot is not possible."""
+class WriteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(WRITE_ID) + r"(?::(?P<question>thr:.+))?",
+):
+    """Opens a modal to type an answer where typing to the bot is not possible. Its id carries
+    the question it belongs to (``thr-write:<one of the question's button ids>``, so node and ask
+    counter), and so does the modal it opens: an answer typed into it is treated as stale when
+    the person has moved on, as a button from an earlier question is."""
 
-    def __init__(self) -> None:
+    def __init__(self, question: str | None = None) -> None:
+        custom_id = WRITE_ID if question is None else f"{WRITE_ID}:{question}"
         super().__init__(
             discord.ui.Button(
-                label=WRITE_LABEL, custom_id=WRITE_ID, style=discord.ButtonStyle.primary, emoji="✏️"
+                label=WRITE_LABEL, custom_id=custom_id, style=discord.ButtonStyle.primary, emoji="✏️"
             )
         )
+        self.question = question
 
     @classmethod
     async def from_custom_id(
@@ -96,20 +107,29 @@ class WriteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.es
         match: re.Match[str],
         /,
     ) -> WriteButton:
-        return cls()
+        return cls(match["question"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         client = interaction.client
         if isinstance(client, Handler):
-            await client.on_threshold_write(interaction)
+            await client.on_threshold_write(interaction, self.question)
+
+
+def question_of(modal_id: str) -> str | None:
+    """The question (a button id of it) a submitted modal was opened for; ``None`` for a modal
+    opened before questions were tied to it."""
+    _, _, question = modal_id.partition(":")
+    return question or None
 
 
 class AnswerModal(discord.ui.Modal):
-    """A single paragraph input. Its submission is read from the raw interaction by the client
-    (``on_interaction``), so a modal opened before a restart is still answered."""
+    """A single paragraph input, its id tied to its question (``thr-answer:<button id>``). Its
+    submission is read from the raw interaction by the client (``on_interaction``), so a modal
+    opened before a restart is still answered."""
 
-    def __init__(self, question: str) -> None:
-        super().__init__(title="Your answer", custom_id=ANSWER_MODAL_ID, timeout=None)
+    def __init__(self, question: str, tie: str | None = None) -> None:
+        custom_id = ANSWER_MODAL_ID if tie is None else f"{ANSWER_MODAL_ID}:{tie}"
+        super().__init__(title="Your answer", custom_id=custom_id[:MAX_CUSTOM_ID], timeout=None)
         placeholder = " ".join(question.split())
         if len(placeholder) > MAX_PLACEHOLDER:
             placeholder = placeholder[: MAX_PLACEHOLDER - 1] + "…"
@@ -132,7 +152,8 @@ def answer_view(buttons: Sequence[Button], *, write: bool = False) -> discord.ui
         ChoiceButton(b.data, b.label) for b in buttons if 0 < len(b.data) <= MAX_CUSTOM_ID
     ]
     if write:
-        items = [*items[: MAX_BUTTONS - 1], WriteButton()]
+        tie = next((b.data for b in buttons if len(WRITE_ID) + 1 + len(b.data) <= 100), None)
+        items = [*items[: MAX_BUTTONS - 1], WriteButton(tie)]
     if not items:
         return None
     view = discord.ui.View(timeout=None)

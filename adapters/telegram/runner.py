@@ -2,12 +2,13 @@
 
 :func:`build_application` builds the application (base URL from ``TELEGRAM_API_URL``, PTB's
 ``AIORateLimiter`` waiting out flood control, one handler for every update, one error handler).
-:func:`run_telegram` runs it inside the caller's event loop — long polling, or a webhook server
-when ``TELEGRAM_WEBHOOK_URL`` is set — until cancelled, then shuts PTB down cleanly.
+:func:`run_telegram` runs it inside the caller's event loop — long polling, or, when
+``TELEGRAM_WEBHOOK_URL`` is set, our own webhook receiver (:mod:`adapters.telegram.webhook`)
+feeding the store's inbox — until cancelled, then shuts PTB down cleanly.
 
-Each update goes one way: private chat → :func:`~adapters.telegram.translate.to_event` → the
-conversation service → :class:`~adapters.telegram.sender.Outbox`. Groups only ever get a
-pointer to a private chat. Every callback query is answered, whatever happened.
+Each update goes one way: :class:`~adapters.telegram.bridge.Bridge` (which never waits, see
+:mod:`adapters.telegram.intake`) → :func:`~adapters.telegram.translate.to_event` → the
+conversation service → :class:`~adapters.telegram.sender.Outbox`.
 """
 
 from __future__ import annotations
@@ -15,30 +16,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
+import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
-from telegram import CallbackQuery, Message, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
+from adapters.telegram.bridge import PLATFORM, Bridge
 from adapters.telegram.logs import token_kept_out_of_logs
-from adapters.telegram.sender import Outbox, Shown, TelegramDeliverer, with_retries
-from adapters.telegram.translate import (
-    COMMANDS,
-    blocked_the_bot,
-    group_reply,
-    is_private,
-    to_event,
-)
-from bot.errors import ConfigError
-from bot.store import Address, UserKey
+from adapters.telegram.sender import Outbox, TelegramDeliverer, with_retries
+from adapters.telegram.translate import COMMANDS
+from adapters.telegram.webhook import serving_webhook
+from bot.errors import ConfigError, StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -46,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOWED_UPDATES",
+    "MIN_SECRET",
     "PLATFORM",
     "Webhook",
     "build_application",
@@ -56,14 +54,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PLATFORM = "telegram"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 10.0
 """Seconds a ``getUpdates`` long poll waits for something to happen."""
 OVERALL_RATE = 25
 """Messages per second for the whole bot (Telegram allows about 30)."""
 RETRY_AFTER_RETRIES = 3
-SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MIN_SECRET = 32
+SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+INBOX_BATCH = 100
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 Clock: TypeAlias = Callable[[], datetime]
 BAD_TOKEN = (
@@ -101,10 +100,17 @@ def build_application(settings: Settings, core: Core, *, clock: Clock = _utc_now
             )
     except InvalidToken:
         raise ConfigError(BAD_TOKEN) from None
-    bridge = _Bridge(core, Outbox(app.bot), clock)
+    bridge = Bridge(core, app.bot, Outbox(app.bot), clock)
     app.add_handler(TypeHandler(Update, bridge.on_update))
     app.add_error_handler(bridge.on_error)
+    app.bot_data["threshold_bridge"] = bridge
     return app
+
+
+def bridge_of(app: App) -> Bridge:
+    found = app.bot_data["threshold_bridge"]
+    assert isinstance(found, Bridge)
+    return found
 
 
 def deliverer(app: App) -> TelegramDeliverer:
@@ -133,8 +139,10 @@ class Webhook:
 def webhook_config(settings: Settings) -> Webhook | None:
     """The webhook settings, checked; ``None`` for long polling.
 
-    Without ``TELEGRAM_WEBHOOK_SECRET`` the secret is derived from the token: stable across
-    restarts and processes, and unknown to anyone who does not hold the token.
+    The URL must be ``https://`` (Telegram calls nothing else), except on this machine (a local
+    Bot API server may call ``http://127.0.0.1``). Without ``TELEGRAM_WEBHOOK_SECRET`` the
+    secret is derived from the token: stable across restarts and processes, and unknown to
+    anyone who does not hold the token; a secret that is set must be 32 to 256 characters.
     """
     url = (settings.telegram_webhook_url or "").strip()
     if not url:
@@ -142,16 +150,33 @@ def webhook_config(settings: Settings) -> Webhook | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("TELEGRAM_WEBHOOK_URL must be a full URL such as https://example.org/tg.")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_URL must start with https:// (Telegram sends updates only over "
+            "HTTPS; plain http:// is accepted only for an address on this machine)."
+        )
     host, _, port = settings.telegram_webhook_listen.strip().rpartition(":")
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError("TELEGRAM_WEBHOOK_LISTEN must look like 0.0.0.0:8443 (host:port).")
+        raise ConfigError("TELEGRAM_WEBHOOK_LISTEN must look like 127.0.0.1:8443 (host:port).")
     if settings.telegram_webhook_secret is not None:
         secret = settings.telegram_webhook_secret.get_secret_value().strip()
     else:
         secret = hashlib.sha256(b"threshold-webhook:" + _token(settings).encode()).hexdigest()
     if not SECRET.fullmatch(secret):
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 letters, digits, '_' or '-'.")
-    return Webhook(url, host.strip("[]") or "0.0.0.0", int(port), parts.path or "/", secret)
+        raise ConfigError(
+            f"TELEGRAM_WEBHOOK_SECRET must be {MIN_SECRET} to 256 letters, digits, '_' or '-' "
+            "(64 random hex digits, say), or unset to derive it from the token."
+        )
+    return Webhook(url, host.strip("[]") or "127.0.0.1", int(port), parts.path or "/", secret)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,7 +192,8 @@ async def run_telegram(
     webhook = webhook_config(settings)
     with token_kept_out_of_logs(token):
         app = build_application(settings, core)
-        async with _running(app, settings):
+        bridge = bridge_of(app)
+        async with _running(app, settings), contextlib.AsyncExitStack() as stack:
             updater = app.updater
             assert updater is not None  # the builder always makes one
             if webhook is None:
@@ -175,7 +201,8 @@ async def run_telegram(
                     timeout=timedelta(seconds=poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
                 )
             else:
-                await _start_webhook(app, webhook)
+                inbox = _Inbox(core, app, bridge)
+                await stack.enter_async_context(_webhook(app, webhook, core, inbox))
             logger.info(
                 "telegram: serving as @%s by %s",
                 app.bot.username,
@@ -184,8 +211,104 @@ async def run_telegram(
             core.deliverers["telegram"] = deliverer(app)
             try:
                 await asyncio.get_running_loop().create_future()  # until cancelled
-            finally:
+            finally:  # stop taking updates, finish the turns taken (the lifecycle's grace)
                 core.deliverers.pop("telegram", None)
+                try:
+                    if updater.running:
+                        await updater.stop()
+                    await stack.aclose()  # the webhook: no new updates
+                    await bridge.intake.drain()
+                finally:
+                    await bridge.intake.close()
+
+
+class _Inbox:
+    """Feeds recorded webhook updates to the bridge, oldest first, each once; at start the
+    ones a previous process recorded but did not finish."""
+
+    def __init__(self, core: Core, app: App, bridge: Bridge) -> None:
+        self._store = core.store
+        self._app = app
+        self._bridge = bridge
+        self._wake = asyncio.Event()
+        self._taken: set[int] = set()
+
+    def wake(self, update_id: int) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        self._wake.set()  # whatever is already there
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            limit = INBOX_BATCH + len(self._taken)  # the ones in flight come back too
+            try:
+                pending = await self._store.inbox_pending(PLATFORM, limit)
+            except StoreUnavailable as exc:
+                logger.warning("telegram webhook: the inbox cannot be read (%s)", exc)
+                await asyncio.sleep(1.0)
+                self._wake.set()
+                continue
+            fresh = [item for item in pending if item.update_id not in self._taken]
+            for item in fresh:
+                self._feed(item.update_id, item.body)
+            if fresh and len(pending) == limit:  # there may be more behind them
+                self._wake.set()
+
+    def _feed(self, update_id: int, body: bytes) -> None:
+        self._taken.add(update_id)
+
+        async def done() -> None:
+            self._taken.discard(update_id)
+            await self._store.inbox_done(PLATFORM, update_id)
+
+        try:
+            update = Update.de_json(json.loads(body), self._app.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.warning("telegram webhook: update %d unreadable (%s)", update_id, exc)
+            self._bridge.intake.later(done())
+            return
+        self._bridge.receive(update, done)
+
+
+@contextlib.asynccontextmanager
+async def _webhook(app: App, webhook: Webhook, core: Core, inbox: _Inbox) -> AsyncIterator[None]:
+    try:
+        server = serving_webhook(
+            core.store,
+            host=webhook.listen,
+            port=webhook.port,
+            path=webhook.path,
+            secret=webhook.secret,
+            received=inbox.wake,
+        )
+        await server.__aenter__()
+    except OSError as exc:
+        raise ConfigError(
+            f"The webhook server cannot listen on {webhook.listen}:{webhook.port} "
+            f"({exc.strerror or exc}); check TELEGRAM_WEBHOOK_LISTEN."
+        ) from None
+    pump = asyncio.create_task(inbox.run(), name="telegram-inbox")
+    try:
+        try:
+            await with_retries(
+                lambda: app.bot.set_webhook(
+                    url=webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                ),
+                "setWebhook",
+            )
+        except TelegramError as exc:
+            raise ConfigError(
+                f"Telegram refused the webhook {webhook.url} ({exc}); check TELEGRAM_WEBHOOK_URL."
+            ) from None
+        yield
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+        await server.__aexit__(None, None, None)
 
 
 @contextlib.asynccontextmanager
@@ -201,28 +324,6 @@ async def _running(app: App, settings: Settings) -> AsyncIterator[None]:
         if app.running:
             await app.stop()
         await app.shutdown()
-
-
-async def _start_webhook(app: App, webhook: Webhook) -> None:
-    assert app.updater is not None
-    try:
-        await app.updater.start_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path=webhook.path,
-            webhook_url=webhook.url,
-            secret_token=webhook.secret,
-            allowed_updates=list(ALLOWED_UPDATES),
-        )
-    except OSError as exc:
-        raise ConfigError(
-            f"The webhook server cannot listen on {webhook.listen}:{webhook.port} "
-            f"({exc.strerror or exc}); check TELEGRAM_WEBHOOK_LISTEN."
-        ) from None
-    except TelegramError as exc:
-        raise ConfigError(
-            f"Telegram refused the webhook {webhook.url} ({exc}); check TELEGRAM_WEBHOOK_URL."
-        ) from None
 
 
 async def _register_commands(app: App) -> None:
@@ -243,141 +344,3 @@ async def _initialize(app: App, settings: Settings) -> None:
             f"Could not reach the Telegram Bot API at {settings.telegram_api_url} "
             f"({type(exc).__name__}); check the network and TELEGRAM_API_URL."
         ) from None
-
-
-# --------------------------------------------------------------------------------------------
-# Handling updates
-
-
-class _Bridge:
-    """Hands each update to the core and the replies to the outbox; nothing else."""
-
-    def __init__(self, core: Core, outbox: Outbox, clock: Clock) -> None:
-        self._core = core
-        self._outbox = outbox
-        self._clock = clock
-        self._locks = _ChatLocks()
-
-    async def on_update(self, update: object, context: Any) -> None:
-        if not isinstance(update, Update):
-            return
-        query = update.callback_query
-        toast: str | None = None
-        try:
-            toast = await self._dispatch(update, context.bot)
-        finally:
-            if query is not None:
-                await _answer(query, toast)
-
-    async def _dispatch(self, update: Update, bot: Any) -> str | None:
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return None
-        key = UserKey(PLATFORM, str(user.id))
-        if blocked_the_bot(update):
-            logger.info("telegram: %s blocked the bot", key)
-            await self._core.store.mark_unreachable(key)
-            return None
-        if not is_private(update):
-            await self._in_group(update, chat.id, bot)
-            return None
-        event = to_event(update, self._clock())
-        if event is None:
-            return None
-        started = time.perf_counter()
-        async with self._locks.hold(chat.id):
-            address = Address(PLATFORM, str(chat.id))
-            replies = await self._core.conversations.handle(key, event, address=address)
-            sending = time.perf_counter()
-            try:
-                toast = await self._outbox.send(
-                    chat.id, replies, pressed=_pressed(update.callback_query)
-                )
-            except Forbidden:
-                logger.info("telegram: %s cannot be messaged; marked unreachable", key)
-                await self._core.store.mark_unreachable(key)
-                return None
-            finally:
-                seconds = time.perf_counter() - sending
-                self._core.metrics.send_seconds.labels(PLATFORM).observe(seconds)
-        logger.debug(
-            "telegram: %s %s -> %d replies in %.1f ms",
-            key,
-            type(event).__name__,
-            len(replies),
-            (time.perf_counter() - started) * 1000,
-        )
-        return toast
-
-    async def _in_group(self, update: Update, chat_id: int, bot: Any) -> None:
-        script = self._core.script
-        kwargs = group_reply(
-            update,
-            bot.username,
-            text=script.say("private_only"),
-            button_label=script.say("private_button"),
-        )
-        if kwargs is None:
-            return
-        try:
-            await with_retries(lambda: bot.send_message(chat_id=chat_id, **kwargs), "sendMessage")
-        except (Forbidden, BadRequest) as exc:
-            logger.info("telegram: could not answer in group %s (%s)", chat_id, exc)
-
-    async def on_error(self, update: object, context: Any) -> None:
-        """The one error handler: log (no text, no token), apologise in a private chat."""
-        error = context.error
-        update_id = update.update_id if isinstance(update, Update) else None
-        logger.error(
-            "telegram: update %s failed (%s)",
-            update_id,
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__) if error else None,
-        )
-        if not isinstance(update, Update) or not is_private(update):
-            return
-        chat = update.effective_chat
-        if chat is None:
-            return
-        try:
-            await context.bot.send_message(
-                chat_id=chat.id, text=self._core.script.say("error.generic")
-            )
-        except TelegramError as exc:
-            logger.warning("telegram: could not apologise in %s (%s)", chat.id, exc)
-
-
-def _pressed(query: CallbackQuery | None) -> Shown | None:
-    if query is None or query.message is None:
-        return None
-    message = query.message
-    text = message.text if isinstance(message, Message) else None
-    return Shown(message.message_id, text or "")
-
-
-async def _answer(query: CallbackQuery, toast: str | None) -> None:
-    """Answer a callback query so the client stops spinning (a failure here is only logged)."""
-    try:
-        await with_retries(lambda: query.answer(text=toast), "answerCallbackQuery")
-    except TelegramError as exc:
-        logger.info("telegram: a callback query could not be answered (%s)", exc)
-
-
-class _ChatLocks:
-    """One turn per chat at a time, from the core's answer to the last message sent; a
-    chat's lock is dropped as soon as nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._slots: dict[int, tuple[asyncio.Lock, list[int]]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
-        lock, users = self._slots.setdefault(chat_id, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                self._slots.pop(chat_id, None)

@@ -31,6 +31,7 @@ from adapters.telegram.translate import (
     utf16_len,
 )
 from bot.delivery import DeliveryFailed, RecipientUnreachable
+from bot.pseudonyms import pseudonym
 from bot.store import Address
 from dialogs.model import Reply
 
@@ -213,7 +214,7 @@ class Outbox:
         except BadRequest as exc:
             if NOT_MODIFIED in str(exc).lower():
                 return True
-            logger.info("telegram: could not edit a message in %s (%s)", chat_id, exc)
+            logger.info("telegram: could not edit a message in %s (%s)", _chat(chat_id), exc)
             return False
         return True
 
@@ -227,7 +228,12 @@ class Outbox:
             )
         except BadRequest as exc:
             if NOT_MODIFIED not in str(exc).lower():
-                logger.info("telegram: could not drop a keyboard in %s (%s)", chat_id, exc)
+                logger.info("telegram: could not drop a keyboard in %s (%s)", _chat(chat_id), exc)
+
+
+def _chat(chat_id: int) -> str:
+    """How a log line names a chat: its keyed pseudonym (a private chat's id is the person's)."""
+    return pseudonym("telegram", chat_id)
 
 
 class TelegramDeliverer:
@@ -248,6 +254,6 @@ class TelegramDeliverer:
         try:
             await self._outbox.send(chat_id, replies, interactive=False)
         except Forbidden as exc:
-            raise RecipientUnreachable(f"Telegram chat {chat_id} cannot be reached: {exc}") from exc
+            raise RecipientUnreachable(f"Telegram chat {address} cannot be reached: {exc}") from exc
         except TelegramError as exc:
-            raise DeliveryFailed(f"Telegram refused a delivery to chat {chat_id}: {exc}") from exc
+            raise DeliveryFailed(f"Telegram refused a delivery to chat {address}: {exc}") from exc

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,25 +169,27 @@ def test_the_answer_just_given_is_echoed_on_one_line() -> None:
 
 def test_an_attachment_names_where_it_was_saved() -> None:
     reply = Reply("Here is everything.", attachment=Attachment("export.json", "x", b"{}"))
-    assert render(reply, saved_to=Path("data/exports/export.json")) == (
-        "Here is everything.\n  [file] export.json saved to data/exports/export.json"
+    assert render(reply, saved_to=Path("data/exports/ab12/export.json")) == (
+        "Here is everything.\n  [file] saved to data/exports/ab12/export.json"
     )
 
 
 def test_an_attachment_that_could_not_be_saved_says_so() -> None:
     reply = Reply("Here is everything.", attachment=Attachment("export.json", "x", b"{}"))
-    assert render(reply).endswith("[file] export.json saved to (could not be saved)")
+    assert render(reply).endswith("[file] could not be saved")
 
 
 # --------------------------------------------------------------------------------------------
 # save_attachment
 
 
-def test_attachments_are_written_without_overwriting(tmp_path: Path) -> None:
+def test_a_second_file_of_the_same_name_replaces_the_first(tmp_path: Path) -> None:
     first = save_attachment(Attachment("export.json", "application/json", b"1"), tmp_path / "ex")
     second = save_attachment(Attachment("export.json", "application/json", b"2"), tmp_path / "ex")
-    assert (first.name, first.read_bytes()) == ("export.json", b"1")
-    assert (second.name, second.read_bytes()) == ("export-1.json", b"2")
+    assert first == second == tmp_path / "ex" / "export.json"
+    assert second.read_bytes() == b"2" and [p.name for p in (tmp_path / "ex").iterdir()] == [
+        "export.json"
+    ]
 
 
 def test_an_attachment_name_cannot_leave_the_directory(tmp_path: Path) -> None:
@@ -238,9 +240,19 @@ async def test_the_terminal_user_is_stored_under_the_console_platform(core: Core
     assert users == [("console", "tester", "console")]
 
 
-async def test_without_a_user_id_the_local_user_name_is_used(core: Core) -> None:
+async def test_without_a_user_id_the_real_user_id_is_used(core: Core) -> None:
     await run_console(core, stdin=io.StringIO(""), stdout=io.StringIO())
-    assert rows(core, "SELECT platform_user_id FROM users") == [(local_user(),)]
+    assert rows(core, "SELECT platform_user_id FROM users") == [(str(os.getuid()),)]
+    assert local_user() == str(os.getuid())
+
+
+async def test_a_user_name_set_in_the_environment_is_not_an_identity(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("USER", "LOGNAME", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "someone-else")
+    await run_console(core, stdin=io.StringIO(""), stdout=io.StringIO())
+    assert rows(core, "SELECT platform_user_id FROM users") == [(str(os.getuid()),)]
 
 
 async def test_a_typed_number_picks_the_choice_shown_with_it(core: Core) -> None:
@@ -271,7 +283,7 @@ async def test_an_export_is_written_to_a_file_and_its_path_printed(
     core: Core, tmp_path: Path
 ) -> None:
     shown = await chat(core, "Sam\n/export\n", exports_dir=tmp_path / "exports")
-    saved = list((tmp_path / "exports").iterdir())
+    saved = [p for p in (tmp_path / "exports").rglob("*") if p.is_file()]
     assert len(saved) == 1
     assert f"saved to {saved[0]}" in shown
     assert json.loads(saved[0].read_text(encoding="utf-8"))
@@ -280,7 +292,7 @@ async def test_an_export_is_written_to_a_file_and_its_path_printed(
 async def test_by_default_files_go_to_exports_beside_the_database(core: Core) -> None:
     await chat(core, "/export\n")
     exports = core.settings.sqlite_path.parent / "exports"
-    assert [p.suffix for p in exports.iterdir()] == [".json"]
+    assert [p.suffix for p in exports.rglob("*") if p.is_file()] == [".json"]
 
 
 async def test_input_from_a_pipe_is_read_the_same_way(core: Core) -> None:
@@ -342,6 +354,9 @@ class ScriptedConversations:
         if isinstance(answer, Exception):
             raise answer
         return answer
+
+    def on_forget(self, hook: object) -> Callable[[], None]:
+        return lambda: None
 
 
 @dataclass

@@ -158,6 +158,7 @@ def make_database(path: Path, migrations: list[object] | None = None) -> None:
         migrate(db, migrations)  # type: ignore[arg-type]
     finally:
         db.close()
+    path.chmod(0o600)  # as Threshold creates it
 
 
 def stored(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -339,3 +340,70 @@ def test_the_command_finds_no_time_zones_where_there_are_none(
     done = run_doctor(env, tmp_path)
     assert done.returncode == 1
     assert "No time zone data found" in done.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# What the doctor used to miss
+
+
+async def sealed_database(path: Path, key: str) -> None:
+    from bot.crypto import cipher_for
+    from bot.sqlite_store import SqliteStore
+    from bot.store import TurnWrite, UserKey
+    from dialogs.model import State
+
+    async with SqliteStore(path, cipher=cipher_for(key)) as store:
+        await store.save(UserKey("telegram", "1"), TurnWrite(State()), expected_version=0)
+
+
+async def test_an_encrypted_database_without_its_key_is_a_problem(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.crypto import new_key
+
+    key = new_key()
+    await sealed_database(place, key)
+    status, text = report()
+    assert status == 1 and "encrypted, but ENCRYPTION_KEY is not set" in line_about(
+        text, "encryption"
+    )
+    monkeypatch.setenv("ENCRYPTION_KEY", new_key())  # well formed, but another key
+    status, text = report()
+    assert status == 1 and "not the key this database was encrypted with" in text
+    assert key not in text
+    monkeypatch.setenv("ENCRYPTION_KEY", key)
+    status, text = report()
+    assert status == 0 and "opens the encrypted database" in line_about(text, "encryption")
+
+
+def test_a_database_other_accounts_can_read_is_a_problem(place: Path) -> None:
+    make_database(place)
+    place.chmod(0o644)
+    status, text = report()
+    assert status == 1 and "chmod 600" in line_about(text, "database")
+
+
+def test_every_bad_setting_is_reported_and_the_other_checks_still_run(
+    place: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    monkeypatch.setenv("HEALTH_PORT", "99999")
+    monkeypatch.setenv("SCHEDULER_TICK_SECONDS", "-1")
+    monkeypatch.setenv("TELEGRAM_TOKEN", "no-colon-here")
+    status, text = report()
+    assert status == 1
+    settings = line_about(text, "settings")
+    for name in ("LOG_LEVEL", "HEALTH_PORT", "SCHEDULER_TICK_SECONDS"):
+        assert name in settings
+    assert "has no ':'" in line_about(text, "Telegram")  # checked even so
+    assert "time zones available" in text
+
+
+@pytest.mark.parametrize("url", ["http://bot.example.org/tg", "http://192.168.1.5/tg"])
+def test_a_plain_http_webhook_url_is_a_problem(
+    place: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("TELEGRAM_TOKEN", TELEGRAM)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", url)
+    status, text = report()
+    assert status == 1 and "https://" in line_about(text, "Telegram")

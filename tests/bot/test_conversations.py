@@ -222,7 +222,8 @@ async def test_turn_logs_carry_keys_and_nodes_never_what_was_typed(
     await chat.send("Sam Secretname")
     await chat.send("my-private-answer")
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "telegram:1" in text and "reflect.name" in text
+    assert str(chat.key) in text and "reflect.name" in text  # the keyed pseudonym, at DEBUG
+    assert "telegram:1" not in text and str(chat.key).startswith("telegram~")
     assert "Secretname" not in text and "my-private-answer" not in text
 
 

@@ -12,14 +12,15 @@ from bot_testing import REFLECTION, Clock, chat_for, play
 from bot.conversations import Conversations
 from bot.crypto import (
     PLAIN,
+    Cell,
     Cipher,
     EncryptedDataUnreadable,
     cipher_for,
     new_key,
     parse_key,
-    rotate_file,
 )
 from bot.errors import ConfigError, StoreUnavailable
+from bot.sqlite_seals import SEALED, rotate_file
 from bot.sqlite_store import SqliteStore
 from bot.store import TurnWrite, UserKey
 from dialogs.model import State
@@ -40,6 +41,16 @@ def cipher(key: str) -> Cipher:
 def file_bytes(db: Path) -> bytes:
     """The database file and its WAL, as they are on disk."""
     return b"".join(p.read_bytes() for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+def sealed_values(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return sum(
+            1
+            for sealed in SEALED
+            for *_, value in conn.execute(sealed.select).fetchall()
+            if value is not None
+        )
 
 
 def canaries_in(db: Path) -> list[str]:
@@ -71,23 +82,41 @@ async def reflect_with_canaries(db: Path, script: Script, clock: Clock, key: str
 # The cipher
 
 
-def test_a_sealed_value_opens_only_under_its_key_and_in_its_column() -> None:
+def test_a_sealed_value_opens_only_under_its_key_and_in_its_own_cell() -> None:
     a, b = cipher(KEY_A), cipher(KEY_B)
-    sealed = a.seal("what I wrote", "value_text")
+    here = Cell("answers", "value_text", ("telegram", "1"), (7, "closure", None))
+    sealed = a.seal("what I wrote", here)
     assert isinstance(sealed, bytes) and b"what I wrote" not in sealed
-    assert a.open(sealed, "value_text") == "what I wrote"
-    assert a.seal("same", "state") != a.seal("same", "state")  # a fresh nonce each time
+    assert a.open(sealed, here) == "what I wrote"
+    assert a.seal("same", here) != a.seal("same", here)  # a fresh nonce each time
     with pytest.raises(EncryptedDataUnreadable, match="another key"):
-        b.open(sealed, "value_text")
-    with pytest.raises(EncryptedDataUnreadable, match="integrity"):
-        a.open(sealed, "state")  # moved to another column
+        b.open(sealed, here)
+    elsewhere = [
+        Cell("answers", "value_choice", ("telegram", "1"), (7, "closure", None)),  # column
+        Cell("answers", "value_text", ("telegram", "2"), (7, "closure", None)),  # person
+        Cell("answers", "value_text", ("discord", "1"), (7, "closure", None)),  # platform
+        Cell("answers", "value_text", ("telegram", "1"), (8, "closure", None)),  # record
+        Cell("answers", "value_text", ("telegram", "1"), (7, "serving_note", None)),  # question
+        Cell("answers", "value_text", ("telegram", "1"), (7, "closure", 0)),  # position
+        Cell("due", "value_text", ("telegram", "1"), (7, "closure", None)),  # table
+    ]
+    for cell in elsewhere:
+        with pytest.raises(EncryptedDataUnreadable, match="integrity"):
+            a.open(sealed, cell)
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(EncryptedDataUnreadable, match="integrity"):
-        a.open(tampered, "value_text")
+        a.open(tampered, here)
     with pytest.raises(EncryptedDataUnreadable, match="no ENCRYPTION_KEY"):
-        PLAIN.open(sealed, "value_text")
-    assert a.open("plain text", "value_text") == "plain text"
-    assert a.open(None, "value_text") is None
+        PLAIN.open(sealed, here)
+    assert a.open(None, here) is None
+    assert a.open_int(a.seal_int(4, here), here) == 4
+
+
+@pytest.mark.parametrize("plain", ["plain text", 3, 2.5])
+def test_a_plain_value_where_a_sealed_one_belongs_is_refused(plain: object) -> None:
+    here = Cell("conversations", "state", ("telegram", "1"))
+    with pytest.raises(EncryptedDataUnreadable, match="not encrypted although the database is"):
+        cipher(KEY_A).open(plain, here)
 
 
 @pytest.mark.parametrize("bad", ["", "short", "x" * 44, new_key()[:-4], new_key() + "AAAA"])
@@ -115,13 +144,11 @@ async def test_with_a_key_nothing_a_person_wrote_is_in_the_file_or_its_wal(
     db = tmp_path / "on.db"
     await reflect_with_canaries(db, script, clock, KEY_A)
     assert canaries_in(db) == []
-    with sqlite3.connect(db) as conn:  # and choices and ratings stay queryable
-        assert conn.execute(
-            "SELECT value_int FROM answers WHERE question = 'reciprocity'"
-        ).fetchall() == [(2,)]
-        assert conn.execute(
-            "SELECT value_choice FROM answers WHERE question = 'decision'"
-        ).fetchall() == [("boundary",)]
+    with sqlite3.connect(db) as conn:  # choices and ratings are sealed too
+        for column in ("value_int", "value_choice", "value_text"):
+            kinds = {t for (t,) in conn.execute(f"SELECT typeof({column}) FROM answers")}
+            assert kinds <= {"blob", "null"} and "blob" in kinds, column
+        assert b"boundary" not in file_bytes(db)
         sealed = conn.execute("SELECT typeof(state) FROM conversations").fetchall()
         assert sealed == [("blob",)]
 
@@ -192,7 +219,7 @@ async def test_rotation_moves_everything_to_the_new_key(
     db = tmp_path / "on.db"
     await reflect_with_canaries(db, script, clock, KEY_A)
     count = rotate_file(db, cipher(KEY_A), cipher(KEY_B))
-    assert count == 1 + 4 + 1  # the state, the four free-text answers, the reminder payload
+    assert count == sealed_values(db) > 6  # the state, every answer's value, the reminder
     assert canaries_in(db) == []
     with pytest.raises(ConfigError):
         async with SqliteStore(db, cipher=cipher(KEY_A)):

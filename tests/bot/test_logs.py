@@ -117,3 +117,29 @@ def test_configure_logging_replaces_its_own_handler_and_leaves_others_alone(
     second = configure_logging(settings, stream=io.StringIO(), force=True)
     assert root_logger.handlers == [theirs, second]
     assert first is not second
+
+
+@pytest.mark.parametrize("node", ["reflect.safety", "core.safety", "safety.plan.reasons"])
+@pytest.mark.parametrize("kind", [HumanFormatter, JsonFormatter])
+def test_a_safety_node_is_named_only_at_debug(node: str, kind: type[HumanFormatter]) -> None:
+    def line(level: int) -> str:
+        entry = logging.LogRecord("bot.conversations", level, __file__, 1, "turn %s -> %s",
+                                  ("telegram~0123456789ab", node), None)  # fmt: skip
+        return kind().format(entry)
+
+    assert node in line(logging.DEBUG)
+    for level in (logging.INFO, logging.WARNING, logging.ERROR):
+        assert node not in line(level) and "<safety node>" in line(level)
+    module = logging.LogRecord("bot.safety_resources", logging.INFO, __file__, 1,
+                               "loaded from bot.safety_resources", (), None)  # fmt: skip
+    assert "bot.safety_resources" in kind().format(module)  # a module is not a node
+
+
+def test_a_user_key_prints_as_its_pseudonym_never_the_platform_id() -> None:
+    from bot.store import Address, UserKey
+
+    key = UserKey("telegram", "424242")
+    logged = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %r", (key, key), None)
+    for shown in (str(key), repr(key), f"{key}", logged.getMessage(), str(Address.direct(key))):
+        assert "424242" not in shown and "telegram~" in shown
+    assert str(key) == str(UserKey("telegram", "424242")) != str(UserKey("telegram", "424243"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,3 +149,20 @@ async def test_a_closed_schedule_is_unavailable(db_path: Path, sqlite_store: Sql
         await schedule.anything_due(NINE)
     with pytest.raises(StoreUnavailable):
         await schedule.begin(1, mantras=21)
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America", "../../../../etc/passwd", "\x00", ""])
+async def test_a_tampered_time_zone_in_one_row_stops_no_claim(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock, db_path: Path, zone: str
+) -> None:
+    for n in range(3):
+        await subscribe(sqlite_store, f"u{n}", clock.now)
+    with sqlite3.connect(db_path) as conn:  # someone with write access to the file
+        conn.execute(
+            "UPDATE mantra_subscriptions SET tz = ? WHERE user_id ="
+            " (SELECT id FROM users WHERE platform_user_id = 'u1')",
+            (zone,),
+        )
+    assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(3, 0, False, NINE)
+    assert len(await schedule.pending("telegram", 10)) == 3  # everyone's, the tampered one too
+    assert not await schedule.anything_due(NINE + timedelta(hours=1))  # each advanced a day

@@ -363,3 +363,20 @@ async def test_ping_answers_while_the_store_is_open_and_not_once_closed(store: S
     await store.close()
     with pytest.raises(StoreUnavailable):
         await store.ping()
+
+
+# --------------------------------------------------------------------------------------------
+# The webhook inbox
+
+
+async def test_an_update_recorded_twice_is_kept_once_and_applied_once(store: Store) -> None:
+    body = b'{"update_id": 5, "message": {"text": "what I wrote"}}'
+    assert await store.inbox_put("telegram", 5, body) is True
+    assert await store.inbox_put("telegram", 5, body) is False  # a redelivery
+    assert await store.inbox_put("telegram", 6, b'{"update_id": 6}') is True
+    pending = await store.inbox_pending("telegram", 10)
+    assert [(i.update_id, i.body) for i in pending] == [(5, body), (6, b'{"update_id": 6}')]
+    assert await store.inbox_pending("discord", 10) == []
+    await store.inbox_done("telegram", 5)
+    assert [i.update_id for i in await store.inbox_pending("telegram", 10)] == [6]
+    assert await store.inbox_put("telegram", 5, body) is False  # still recognised once applied

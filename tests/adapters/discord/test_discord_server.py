@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from bot.export import NOT_PERSONAL
 from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings, running_bot
 from tests.standins.discord_api import CHANNEL_ID, GUILD_ID, DiscordAPI
 
@@ -69,8 +70,9 @@ async def test_with_dms_closed_the_checkin_continues_in_ephemeral_messages_and_a
     opened = await alex.press("Write answer", question)
     (modal,) = opened.callbacks
     assert modal["type"] == 9
-    assert modal["data"]["custom_id"] == "thr-answer"
-    submitted = await api.submit(ALEX, question, "Jordan")
+    modal_id = modal["data"]["custom_id"]
+    assert modal_id.startswith("thr-answer:thr:checkin.") and len(modal_id) <= 100
+    submitted = await api.submit(ALEX, question, "Jordan", custom_id=modal_id)
     await api.settle()
     assert submitted.acked is not None
     assert api.messages[int(question["id"])]["content"].endswith("→ Jordan")
@@ -81,6 +83,27 @@ async def test_with_dms_closed_the_checkin_continues_in_ephemeral_messages_and_a
     assert alex.dm_messages() == []
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT unreachable FROM users").fetchall() == [(1,)]
+
+
+async def test_an_answer_written_in_a_modal_opened_on_an_earlier_question_is_stale(
+    bot: object, alex: Person, api: DiscordAPI, db_path: Path
+) -> None:
+    api.closed_dms.add(ALEX.id)
+    await alex.slash("checkin", guild=True)
+    first = alex.question(CHANNEL_ID)
+    opened = await alex.press("Write answer", first)  # the modal opens on question A …
+    (modal,) = opened.callbacks
+    await alex.press("Skip", first)  # … the person moves on to question B meanwhile …
+    second = alex.question(CHANNEL_ID)
+    assert second["id"] != first["id"]
+    await api.submit(ALEX, first, "Jordan", custom_id=modal["data"]["custom_id"])  # … submits
+    await api.settle()
+    shown = [m["content"] for m in _server_messages(api)]
+    assert any("earlier question" in text for text in shown)  # told, as for a stale button
+    assert not any("Jordan" in text for text in shown)  # not shown as A's answer
+    with sqlite3.connect(db_path) as db:
+        [(state,)] = db.execute("SELECT state FROM conversations").fetchall()
+    assert "Jordan" not in state  # and not stored as B's
 
 
 async def test_time_zone_autocomplete_offers_iana_names(bot: object, api: DiscordAPI) -> None:
@@ -137,7 +160,7 @@ async def test_forget_leaves_nothing_of_the_person(
         tables = [
             name
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if name != "schema_migrations" and not name.startswith("sqlite_")
+            if name not in NOT_PERSONAL and not name.startswith("sqlite_")
         ]
         counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
     assert "users" in counts

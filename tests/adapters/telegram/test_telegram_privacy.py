@@ -4,6 +4,7 @@ DEBUG carries neither the token nor anything the person wrote."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 from datetime import UTC, datetime, timedelta
@@ -13,9 +14,10 @@ from telegram_testing import Person
 from test_telegram_flow import KEY, whole_reflection
 
 from bot.core import Core
+from bot.logs import HumanFormatter
 from bot.store import AnswerRow, FinishedRecord, TurnWrite
 from dialogs.model import State
-from tests.standins.telegram_api import TOKEN, TelegramAPI
+from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
 
 CANARY_NAME = "Zorblatt"
 CANARY_NOTE = "canary-4d1e the quiet after dinner"
@@ -102,3 +104,24 @@ async def test_a_whole_session_logged_at_debug_holds_no_token_and_nothing_typed(
     assert len(caplog.records) > 20, "the session should have been logged"
     for secret in (TOKEN, TOKEN.split(":", 1)[1], CANARY_NAME, CANARY_NOTE, "Some days are fine."):
         assert secret not in logged, f"{secret!r} reached the logs"
+
+
+async def test_logs_name_the_person_by_pseudonym_never_their_telegram_id(
+    bot: Core, person: Person, api: TelegramAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await person.type("/start", "Who is this about?")
+    await person.type("he hits me", "are you safe right now?")
+    await person.tap("I'm safe, but I'd like to stop", "We'll stop here")
+    api.blocks_the_bot()  # logged at INFO, with who it was
+    for _ in range(200):
+        if any("blocked the bot" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
+    lines = [HumanFormatter().format(r) for r in caplog.records]
+    assert any("blocked the bot" in line for line in lines)
+    assert any(str(KEY) in line for line in lines) and str(KEY).startswith("telegram~")
+    for line in lines:
+        assert str(USER_ID) not in line, line
+    above_debug = [f for r, f in zip(caplog.records, lines, strict=True) if r.levelno > 10]
+    assert not any("safety" in line.split(": ", 1)[-1] for line in above_debug)

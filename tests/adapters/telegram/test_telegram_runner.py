@@ -13,6 +13,8 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 from tests.standins.telegram_api import TOKEN
 
+SECRET = "s3cret_-" * 4  # 32 characters, the fewest accepted
+
 
 def settings(**values: object) -> Settings:
     return Settings(_env_file=None, telegram_token=TOKEN, **values)  # type: ignore[call-arg]
@@ -27,12 +29,10 @@ def test_the_webhook_listens_where_configured_on_the_url_path() -> None:
         settings(
             telegram_webhook_url="https://bot.example.org/tg/hook",
             telegram_webhook_listen="127.0.0.1:9000",
-            telegram_webhook_secret="s3cret_-",
+            telegram_webhook_secret=SECRET,
         )
     )
-    assert hook == Webhook(
-        "https://bot.example.org/tg/hook", "127.0.0.1", 9000, "/tg/hook", "s3cret_-"
-    )
+    assert hook == Webhook("https://bot.example.org/tg/hook", "127.0.0.1", 9000, "/tg/hook", SECRET)
 
 
 def test_the_default_listen_address_and_a_secret_derived_from_the_token() -> None:
@@ -46,7 +46,7 @@ def test_the_default_listen_address_and_a_secret_derived_from_the_token() -> Non
         )
     )
     assert hook is not None and again is not None and other is not None
-    assert (hook.listen, hook.port, hook.path) == ("0.0.0.0", 8443, "/")
+    assert (hook.listen, hook.port, hook.path) == ("127.0.0.1", 8443, "/")  # this machine only
     assert hook.secret == again.secret != other.secret
     assert len(hook.secret) == 64 and TOKEN not in hook.secret
 
@@ -59,6 +59,10 @@ def test_the_default_listen_address_and_a_secret_derived_from_the_token() -> Non
         ({"telegram_webhook_listen": "0.0.0.0:99999"}, "TELEGRAM_WEBHOOK_LISTEN"),
         ({"telegram_webhook_secret": "has spaces"}, "TELEGRAM_WEBHOOK_SECRET"),
         ({"telegram_webhook_secret": "x" * 257}, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"telegram_webhook_secret": "x"}, "32 to 256"),  # a one-character secret
+        ({"telegram_webhook_secret": "s3cret_-" * 3 + "1234567"}, "32 to 256"),  # 31
+        ({"telegram_webhook_url": "http://bot.example.org/tg"}, "https://"),
+        ({"telegram_webhook_url": "http://10.0.0.5/tg"}, "https://"),
     ],
 )
 def test_an_unusable_webhook_setting_is_one_clear_line(
@@ -67,6 +71,14 @@ def test_an_unusable_webhook_setting_is_one_clear_line(
     with pytest.raises(ConfigError, match=setting) as raised:
         webhook_config(settings(**{"telegram_webhook_url": "https://b.example.org", **values}))
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8443/tg", "http://localhost/tg", "http://[::1]/t"]
+)
+def test_plain_http_is_accepted_only_on_this_machine(url: str) -> None:
+    hook = webhook_config(settings(telegram_webhook_url=url))
+    assert hook is not None and hook.url == url
 
 
 def test_the_token_never_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:

@@ -210,10 +210,13 @@ class DiscordAPI:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(3, user, data, message=message)
 
-    async def submit(self, user: User, message: JSON, text: str) -> Interaction:
-        """``user`` types ``text`` into the bot's answer modal opened from ``message``."""
+    async def submit(
+        self, user: User, message: JSON, text: str, *, custom_id: str = "thr-answer"
+    ) -> Interaction:
+        """``user`` types ``text`` into the bot's answer modal opened from ``message``
+        (``custom_id``: the modal's, as the bot opened it)."""
         row = {"type": 1, "components": [{"type": 4, "custom_id": "answer", "value": text}]}
-        data = {"custom_id": "thr-answer", "components": [row]}
+        data = {"custom_id": custom_id, "components": [row]}
         return await self._interact(5, user, data, message=message)
 
     async def _interact(
