@@ -93,6 +93,7 @@ def turn_write(
     mantras: MantraSettings | None = None
     forget = False
     snooze_until: datetime | None = None
+    snooze_gentle = False
     for effect in result.effects:
         if isinstance(effect, Finish):
             finished.append(finished_record(effect, kinds))
@@ -106,6 +107,7 @@ def turn_write(
             forget = True
         elif isinstance(effect, SnoozeMantras):
             snooze_until = effect.until
+            snooze_gentle = snooze_gentle or effect.gentle
     return TurnWrite(
         state=result.state,
         address=address,
@@ -115,4 +117,5 @@ def turn_write(
         mantras=mantras,
         forget=forget,
         snooze_until=snooze_until,
+        snooze_gentle=snooze_gentle,
     )

@@ -198,11 +198,14 @@ class MemoryStore:
                 },
             )
         if turn.snooze_until is not None:
-            self._snooze(user_id, turn.snooze_until)
+            self._snooze(user_id, turn.snooze_until, gentle=turn.snooze_gentle)
         return version
 
-    def _snooze(self, user_id: int, until: datetime) -> None:
+    def _snooze(self, user_id: int, until: datetime, *, gentle: bool = False) -> None:
         sub = self._mantras.get(user_id)
+        if sub is not None and gentle:
+            sub = sub | {"gentle_until": to_db_time(until)}
+            self._mantras.put(user_id, sub)
         if sub is None or not sub["enabled"] or sub["next_due"] is None:
             return
         target = to_db_time(first_at_or_after(sub["time"], sub["tz"], sub["days"], until))

@@ -164,7 +164,7 @@ def pending(
     return found
 
 
-Mark = tuple[int, str, str, int]
+Mark = tuple[int, str, str, int, frozenset[int]]
 """``(delivery id, new outcome, expected outcome, lines of mantras)`` for :func:`mark`."""
 
 
@@ -173,9 +173,9 @@ def mark(conn: sqlite3.Connection, ops: list[Mark], now: str) -> list[Begun]:
     delivery was not at the expected outcome). ``sending`` goes through :func:`_begin`."""
     results = []
     with transaction(conn):
-        for delivery_id, outcome, expect, mantras in ops:
+        for delivery_id, outcome, expect, mantras, held in ops:
             if outcome == SENDING:
-                results.append(_begin(conn, delivery_id, now, mantras))
+                results.append(_begin(conn, delivery_id, now, mantras, held))
                 continue
             cur = conn.execute(
                 "UPDATE delivery_log SET outcome = ?, at = ? WHERE id = ? AND outcome = ?",
@@ -185,9 +185,14 @@ def mark(conn: sqlite3.Connection, ops: list[Mark], now: str) -> list[Begun]:
     return results
 
 
-def _begin(conn: sqlite3.Connection, delivery_id: int, now: str, mantras: int) -> Begun:
+def _begin(
+    conn: sqlite3.Connection, delivery_id: int, now: str, mantras: int, held: frozenset[int]
+) -> Begun:
+    """A claimed delivery becomes ``sending``; a mantra's line is chosen now (never one of
+    ``held`` while the person's ``gentle_until`` lasts, after a disclosure)."""
     row = conn.execute(
-        "SELECT d.kind, d.user_id, u.unreachable, m.enabled, m.rotation FROM delivery_log d"
+        "SELECT d.kind, d.user_id, u.unreachable, m.enabled, m.rotation, m.gentle_until"
+        " FROM delivery_log d"
         " JOIN users u ON u.id = d.user_id"
         " LEFT JOIN mantra_subscriptions m ON m.user_id = d.user_id"
         " WHERE d.id = ? AND d.outcome = 'claimed'",
@@ -195,7 +200,7 @@ def _begin(conn: sqlite3.Connection, delivery_id: int, now: str, mantras: int) -
     ).fetchone()
     if row is None:
         return Begun(GONE)
-    kind, user_id, unreachable, enabled, rotation = row
+    kind, user_id, unreachable, enabled, rotation, gentle_until = row
     if unreachable or (kind == MANTRA and not enabled):
         outcome = UNREACHABLE if unreachable else CANCELLED
         conn.execute(
@@ -207,7 +212,8 @@ def _begin(conn: sqlite3.Connection, delivery_id: int, now: str, mantras: int) -
             "UPDATE delivery_log SET outcome = 'sending', at = ? WHERE id = ?", (now, delivery_id)
         )
         return Begun(SENDING)
-    index, seen = next_mantra(mantras, tuple(json.loads(rotation)), str(user_id))
+    holding = held if gentle_until is not None and gentle_until > now else frozenset()
+    index, seen = next_mantra(mantras, tuple(json.loads(rotation)), str(user_id), holding)
     conn.execute(
         "UPDATE mantra_subscriptions SET rotation = ? WHERE user_id = ?",
         (_json(list(seen)), user_id),
@@ -262,9 +268,17 @@ def prune(conn: sqlite3.Connection, before: str) -> int:
             return pruned
 
 
-def snooze(conn: sqlite3.Connection, user_id: int, until: datetime, now: str) -> None:
-    """Inside a turn's transaction: no mantra before ``until`` (never an earlier next-due)."""
+def snooze(
+    conn: sqlite3.Connection, user_id: int, until: datetime, now: str, *, gentle: bool = False
+) -> None:
+    """Inside a turn's transaction: no mantra before ``until`` (never an earlier next-due);
+    ``gentle``: and no held-back line until then either, even once resumed."""
     to_db_time(until)  # a naive time is refused before anything is read
+    if gentle:
+        conn.execute(
+            "UPDATE mantra_subscriptions SET gentle_until = ? WHERE user_id = ?",
+            (to_db_time(until), user_id),
+        )
     row = conn.execute(
         "SELECT time, tz, days, next_due_utc FROM mantra_subscriptions"
         " WHERE user_id = ? AND enabled = 1 AND next_due_utc IS NOT NULL",

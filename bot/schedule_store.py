@@ -108,7 +108,9 @@ class ScheduleStore(Protocol):
         """Claimed deliveries for ``platform``, oldest first."""
         ...
 
-    async def begin(self, delivery_id: int, *, mantras: int) -> Begun:
+    async def begin(
+        self, delivery_id: int, *, mantras: int, held: frozenset[int] = frozenset()
+    ) -> Begun:
         """Move a claimed delivery to ``sending``, for a mantra choosing the next of ``mantras``
         lines in the person's rotation (recorded with it); or say why not: ``cancelled``
         (mantras are off now), ``unreachable`` (the person blocked the bot), or ``gone``

@@ -284,7 +284,9 @@ class Scheduler:
             await self._schedule.settle(delivery.id, SKIPPED, expect=CLAIMED)
             return
         reminder = await self._reminder(delivery) if delivery.kind != MANTRA else None
-        begun = await self._schedule.begin(delivery.id, mantras=len(self._script.mantras))
+        begun = await self._schedule.begin(
+            delivery.id, mantras=len(self._script.mantras), held=self._script.held_mantras
+        )
         if begun.outcome != SENDING:
             return
         reply = reminder or mantra_reply(self._script, begun.mantra or 0, delivery.due_at)

@@ -157,7 +157,7 @@ def apply_turn(
     if turn.mantras is not None:
         _set_mantras(conn, user_id, turn.mantras, now)
     if turn.snooze_until is not None:
-        schedule_sql.snooze(conn, user_id, turn.snooze_until, now)
+        schedule_sql.snooze(conn, user_id, turn.snooze_until, now, gentle=turn.snooze_gentle)
     return version, user_id
 
 

@@ -51,6 +51,7 @@ class _Mark:
     outcome: str
     expect: str
     mantras: int
+    held: frozenset[int]
     future: asyncio.Future[Begun]
 
 
@@ -164,8 +165,10 @@ class SqliteSchedule:
     async def pending(self, platform: str, limit: int) -> list[Delivery]:
         return await self._run(sql.pending, platform, limit, self._cipher)
 
-    async def begin(self, delivery_id: int, *, mantras: int) -> Begun:
-        return await self._mark(delivery_id, SENDING, "claimed", mantras)
+    async def begin(
+        self, delivery_id: int, *, mantras: int, held: frozenset[int] = frozenset()
+    ) -> Begun:
+        return await self._mark(delivery_id, SENDING, "claimed", mantras, held)
 
     async def settle(self, delivery_id: int, outcome: str, *, expect: str = SENDING) -> bool:
         return (await self._mark(delivery_id, outcome, expect)).outcome == outcome
@@ -177,11 +180,18 @@ class SqliteSchedule:
 
     # -- group commit of outcome changes --------------------------------------------------------
 
-    async def _mark(self, delivery_id: int, outcome: str, expect: str, mantras: int = 0) -> Begun:
+    async def _mark(
+        self,
+        delivery_id: int,
+        outcome: str,
+        expect: str,
+        mantras: int = 0,
+        held: frozenset[int] = frozenset(),
+    ) -> Begun:
         if self._writer is None or self._closing:
             raise StoreUnavailable(f"The schedule in {self.path} is closed.")
         future: asyncio.Future[Begun] = asyncio.get_running_loop().create_future()
-        self._marks.append(_Mark(delivery_id, outcome, expect, mantras, future))
+        self._marks.append(_Mark(delivery_id, outcome, expect, mantras, held, future))
         self._wakeup.set()
         return await future
 
@@ -197,7 +207,7 @@ class SqliteSchedule:
                 return
 
     async def _flush(self, batch: list[_Mark]) -> None:
-        ops = [(m.delivery_id, m.outcome, m.expect, m.mantras) for m in batch]
+        ops = [(m.delivery_id, m.outcome, m.expect, m.mantras, m.held) for m in batch]
         try:
             results = await self._hand_off(sql.mark, self._conn, ops, to_db_time(self._clock()))
         except (sqlite3.Error, ValueError, StoreUnavailable) as exc:

@@ -181,6 +181,8 @@ class TurnWrite:
     snooze_until: datetime | None = None
     """Deliver no mantra before this instant: the next one is the schedule's first at or
     after it, or the one already due if that is later (so snoozing twice snoozes once)."""
+    snooze_gentle: bool = False
+    """The snooze follows a disclosure: until ``snooze_until``, no held-back line is sent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ def choose(state: State, node: Node, option: Option, script: Script, out: flow.O
     after = option.say
     given: dict[str, JSON] = {store: value}
     if node.low_say and isinstance(value, int) and value <= node.low_at:
-        after = script.say(node.low_say, safety=script.say("safety"))  # care, not a slogan
+        after = script.say(node.low_say, safety=prompts.resources(state, script))  # no slogan
         given[flow.LOW_KEY] = True
     return flow.answer(state, node, given, target, script, out, label=label, after=after)
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from dialogs.model import JSON, Button, Effect, Reply, SnoozeMantras, State
-from dialogs.prompts import button_data
+from dialogs.prompts import button_data, resources
 from dialogs.safety import Concern
 from dialogs.script import Option, Script
 
@@ -121,7 +121,7 @@ def offer(
         ask_since=True,
     )
     message = lead or script.say(f"safety_{concern}{again}")
-    message += f"\n\n{script.say('safety')}"
+    message += f"\n\n{resources(state, script)}"
     if state.data.get("kind") == "work":  # workplace help beside the general resources
         message += f"\n\n{script.say('work_help')}"
     effects: list[Effect] = []

@@ -32,6 +32,7 @@ def state_to_json(state: State) -> dict[str, JSON]:
         "ask_since": state.ask_since,
         "plan": dict(state.plan),
         "paused": dict(state.paused),
+        "locale": state.locale,
     }
 
 
@@ -113,4 +114,5 @@ def state_from_json(raw: object) -> State:
         ask_since=ask_since,
         plan=cast(dict[str, JSON], plan),
         paused=cast(dict[str, JSON], paused),
+        locale=_opt_str(raw, "locale"),
     )

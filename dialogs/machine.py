@@ -49,6 +49,9 @@ def step(state: State, event: Event, script: Script) -> Step:
     if event.at.tzinfo is None:
         raise ValueError("event.at must be timezone-aware")
     out = flow.Out(at=event.at.astimezone(UTC))
+    locale = getattr(event, "locale", None)
+    if isinstance(locale, str) and locale and locale.casefold()[:16] != state.locale:
+        state = replace(state, locale=locale.casefold()[:16])
     if since.due(state, out.at, script) and _opens(event):
         state = _ask_since(state, event, script, out)
     elif isinstance(event, Command):
@@ -113,7 +116,7 @@ def _on_since_pick(state: State, option_id: str, ask: int, script: Script, out: 
         return _stale(state, script, out)
     label = next(o.label for o in since.choices(script) if o.id == option_id)
     out.replies.append(Reply(text=label, kind="answer"))
-    out.say(since.answer_text(option_id, script))
+    out.say(since.answer_text(option_id, state, script))
     state = since.without(state)
     if wanted:
         return _on_command(state, Command(name=wanted, at=out.at), script, out)
@@ -566,7 +569,7 @@ def _on_help_pick(state: State, option_id: str, ask: int, script: Script, out: f
     if option_id == care.UNSAFE:  # resources first and foremost; everything else waits
         data = {**state.data, care.STEP_KEY: "unsafe"}
         state = replace(state, data=data, ask=state.ask + 1)
-        out.say(script.say("safety_unsafe", safety=script.say("safety")))
+        out.say(script.say("safety_unsafe", safety=prompts.resources(state, script)))
         out.replies.append(care.question(state, script))
         return state
     state = care.without(state)

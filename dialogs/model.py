@@ -26,6 +26,8 @@ class Text:
 
     text: str
     at: datetime
+    locale: str | None = None
+    """The language the platform says the person uses (``de``, ``pt-BR``), when it says."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Pick:
 
     data: str
     at: datetime
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Command:
     name: str
     at: datetime
     arg: str = ""
+    locale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,9 @@ class State:
     """After a disclosure: the next conversation opens by asking how the person is since."""
     plan: Mapping[str, JSON] = field(default_factory=dict)
     """The person's safety plan (``/safety``), step by step, in their own words."""
+    locale: str | None = None
+    """The person's language as their platform last said it (``de``, ``pt-br``): it chooses the
+    help resources where the host has given some per language."""
     paused: Mapping[str, JSON] = field(default_factory=dict)
     """A flow set aside while the safety plan is made (``flow``, ``node``, ``data``, ``trail``,
     ``started_at``); it is taken up again when the plan is done."""

@@ -123,13 +123,29 @@ def last_time(state: State, script: Script) -> str:
     return script.say("last_time", value=words) if isinstance(words, str) and words else ""
 
 
+def resources(state: State, script: Script) -> str:
+    """The help resources for this person: the host's for their country (from the time zone
+    they chose), else for their language (as their platform says it), else the default."""
+    if script.resources:
+        country = script.zone_countries.get(str(state.mantras.get("tz") or ""))
+        language = (state.locale or "").replace("_", "-")
+        for key in (
+            f"country:{country}" if country else "",
+            f"language:{language}",
+            f"language:{language.split('-', 1)[0]}",
+        ):
+            if key in script.resources:
+                return fill(script.resources[key], {})
+    return script.say("safety")
+
+
 def fields(state: State, script: Script, *, now: datetime | None = None) -> dict[str, object]:
     data = state.data
     decision = data.get("prev_decision")
     kind = data.get("kind")
     return {
         "name": person_name(state, script),
-        "safety": script.say("safety"),
+        "safety": resources(state, script),
         "work_help": script.say("work_help"),
         "prev_decision": label_of(script, "decision", decision, kind) if decision else "",
         "mantra_status": mantra_status(state, script),

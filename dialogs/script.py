@@ -184,6 +184,11 @@ class Script:
     since_after_hours: int = 2
     held_mantras: frozenset[int] = frozenset()
     """Mantra lines held back in the hours after a disclosure (their indices)."""
+    resources: Mapping[str, str] = field(default_factory=dict)
+    """Help resources the host gave per place or language (``country:DE``, ``language:de``),
+    shown instead of the default ``safety`` message where they fit the person."""
+    zone_countries: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Time zone → the country it is in (from the time zone database's ``zone.tab``)."""
     words: Mapping[str, str] = field(default_factory=dict)
     """A word typed without a slash (lower case) → the command it stands for."""
     popular_zones: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from dialogs.model import JSON, Button, Reply, State
-from dialogs.prompts import button_data
+from dialogs.prompts import button_data, resources
 from dialogs.script import Option, Script
 
 SINCE = "core.since"
@@ -60,8 +60,8 @@ def without(state: State) -> State:
     return replace(state, data={k: v for k, v in state.data.items() if k != KEY})
 
 
-def answer_text(option_id: str, script: Script) -> str:
-    return script.say(f"since_{option_id}", safety=script.say("safety"))
+def answer_text(option_id: str, state: State, script: Script) -> str:
+    return script.say(f"since_{option_id}", safety=resources(state, script))
 
 
 __all__ = ["SINCE", "ask", "choices", "due", "pending", "question", "without"]

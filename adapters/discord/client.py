@@ -148,7 +148,7 @@ class ThresholdClient(discord.Client):
         in_dm = _in_bot_dm(interaction)
         try:
             await interaction.response.defer(ephemeral=not in_dm, thinking=True)
-            events = command_events(name, options, self.clock())
+            events = command_events(name, options, self.clock(), locale=str(interaction.locale))
             if in_dm and interaction.channel_id is not None:
                 place = Place("followup", interaction=interaction)
                 await self._turn(who, events, interaction.channel_id, place)
@@ -174,7 +174,8 @@ class ThresholdClient(discord.Client):
         try:
             await interaction.response.defer()
             place, dm_id = await self._place_of(interaction)
-            await self._turn(who, (pick_event(custom_id, self.clock()),), dm_id, place)
+            event = pick_event(custom_id, self.clock(), locale=str(interaction.locale))
+            await self._turn(who, (event,), dm_id, place)
         except Exception as exc:
             await self._failed("button", who, exc, interaction=interaction)
 

@@ -21,6 +21,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("checkin", "A short, private follow-up on one you've reflected on"),
     ("history", "Your past reflections and check-ins"),
     ("mantras", "Short lines from the essay, on a schedule you choose"),
+    ("safety", "A safety plan for harder moments, kept private"),
     ("export", "Everything I hold about you, as a file"),
     ("forget", "Delete everything I hold about you"),
     ("help", "What I can do"),
@@ -49,7 +50,7 @@ def build_tree(client: discord.Client, runner: Runner) -> app_commands.CommandTr
         ),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
-    for name in ("reflect", "checkin", "export", "forget", "help", "cancel"):
+    for name in ("reflect", "checkin", "safety", "export", "forget", "help", "cancel"):
         tree.add_command(_plain(runner, name))
     tree.add_command(_history(runner))
     tree.add_command(_mantras(runner))

@@ -153,8 +153,10 @@ def unsupported_kind(message: discord.Message) -> str:
     return "an empty message"
 
 
-def command_events(name: str, options: Mapping[str, object], at: datetime) -> tuple[Event, ...]:
-    """The events a slash command stands for.
+def command_events(
+    name: str, options: Mapping[str, object], at: datetime, *, locale: str | None = None
+) -> tuple[Event, ...]:
+    """The events a slash command stands for (``locale``: the person's Discord language).
 
     ``/history page:2`` is ``Command("history", arg="2")``. ``/mantras`` with options is the
     same command a person could type: ``/mantras on 07:30 Europe/Berlin weekdays`` (the core
@@ -162,18 +164,18 @@ def command_events(name: str, options: Mapping[str, object], at: datetime) -> tu
     """
     if name == "history":
         page = options.get("page")
-        return (Command("history", at, arg=str(page) if page else ""),)
+        return (Command("history", at, arg=str(page) if page else "", locale=locale),)
     if name != "mantras":
-        return (Command(name, at),)
+        return (Command(name, at, locale=locale),)
     turn = str(options.get("turn") or "")
     if turn == "off":
-        return (Command("mantras", at, arg="off"),)
+        return (Command("mantras", at, arg="off", locale=locale),)
     words = ["on"] if turn == "on" else []
     for option in ("time", "timezone", "frequency"):
         value = " ".join(str(options.get(option) or "").split())
         if value:
             words.append(value.replace(" ", "_") if option == "timezone" else value)
-    return (Command("mantras", at, arg=" ".join(words)),)
+    return (Command("mantras", at, arg=" ".join(words), locale=locale),)
 
 
 def merge_turns(turns: Sequence[Sequence[Reply]]) -> list[Reply]:
@@ -190,9 +192,9 @@ def merge_turns(turns: Sequence[Sequence[Reply]]) -> list[Reply]:
     return merged
 
 
-def pick_event(custom_id: str, at: datetime) -> Pick:
+def pick_event(custom_id: str, at: datetime, *, locale: str | None = None) -> Pick:
     """A pressed button: its ``custom_id`` is the core's button data, passed on unchanged."""
-    return Pick(data=custom_id, at=at)
+    return Pick(data=custom_id, at=at, locale=locale)
 
 
 def modal_event(data: Mapping[str, Any], at: datetime) -> Text | None:

@@ -69,6 +69,7 @@ COMMANDS: tuple[BotCommand, ...] = (
     BotCommand("checkin", "A short follow-up on one you've reflected on"),
     BotCommand("history", "Your past reflections and check-ins"),
     BotCommand("mantras", "Short lines from the essay, on a schedule you choose"),
+    BotCommand("safety", "A safety plan for harder moments, kept private"),
     BotCommand("export", "Everything I hold about you, as a file"),
     BotCommand("forget", "Delete everything I hold about you"),
     BotCommand("help", "What I can do"),
@@ -117,9 +118,11 @@ def to_event(update: Update, at: datetime) -> Event | None:
 
     ``at`` is the time of the turn (callback queries carry no date of their own).
     """
+    user = update.effective_user
+    locale = user.language_code if user is not None else None
     query = update.callback_query
     if query is not None:
-        return Pick(data=query.data, at=at) if isinstance(query.data, str) else None
+        return Pick(query.data, at, locale) if isinstance(query.data, str) else None
     if update.edited_message is not None:
         return Unsupported(what=EDITED, at=at)
     message = update.message
@@ -131,8 +134,8 @@ def to_event(update: Update, at: datetime) -> Event | None:
         command = command_of(message)
         if command is not None:
             name, _mention, arg = command
-            return Command(name=name, at=at, arg=arg)
-        return Text(text=message.text, at=at)
+            return Command(name=name, at=at, arg=arg, locale=locale)
+        return Text(text=message.text, at=at, locale=locale)
     for attribute, what in UNSUPPORTED_KINDS:
         if getattr(message, attribute, None):
             return Unsupported(what=what, at=at)

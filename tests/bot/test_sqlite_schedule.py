@@ -166,3 +166,31 @@ async def test_a_tampered_time_zone_in_one_row_stops_no_claim(
     assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(3, 0, False, NINE)
     assert len(await schedule.pending("telegram", 10)) == 3  # everyone's, the tampered one too
     assert not await schedule.anything_due(NINE + timedelta(hours=1))  # each advanced a day
+
+
+async def test_after_a_disclosure_no_held_back_line_is_chosen_until_the_hold_ends(
+    schedule: SqliteSchedule, sqlite_store: SqliteStore, clock: Clock, db_path: Path
+) -> None:
+    held = frozenset(range(20))  # every line but the last is held back
+    chosen = []
+    for n in range(6):
+        key = await subscribe(sqlite_store, f"g{n}", clock.now)
+        saved = await sqlite_store.load(key)
+        assert saved is not None
+        turn = TurnWrite(saved.state, snooze_until=NINE + timedelta(days=2), snooze_gentle=True)
+        await sqlite_store.save(key, turn, expected_version=saved.version)
+        with sqlite3.connect(db_path) as db:  # resumed at once: due at nine, still held
+            db.execute("UPDATE mantra_subscriptions SET next_due_utc = ?", (NINE.isoformat(),))
+    await schedule.claim(NINE, GRACES, limit=10)
+    for delivery in await schedule.pending("telegram", 10):
+        begun = await schedule.begin(delivery.id, mantras=21, held=held)
+        chosen.append(begun.mantra)
+    assert chosen == [20] * 6
+    others = [await subscribe(sqlite_store, f"o{n}", clock.now) for n in range(6)]
+    await schedule.claim(NINE + timedelta(minutes=1), GRACES, limit=10)
+    later = [
+        (await schedule.begin(d.id, mantras=21, held=held)).mantra
+        for d in await schedule.pending("telegram", 10)
+    ]
+    assert len(later) == len(others)
+    assert any(m != 20 for m in later)  # nobody else is held

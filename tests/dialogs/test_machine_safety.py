@@ -349,3 +349,57 @@ def test_a_feeling_of_one_gets_care_and_the_resources_not_a_mantra(
 def _at(state: State) -> datetime:
     assert state.last_at is not None
     return datetime.fromisoformat(state.last_at) + timedelta(minutes=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Property: the safety reply comes before any other reply to a concerning text
+
+import tomllib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dialogs import load_script  # noqa: E402
+from dialogs.answers import match_option  # noqa: E402
+from dialogs.prompts import visible_options  # noqa: E402
+from dialogs.safety import concern  # noqa: E402
+
+SCRIPT = load_script()
+LABELLED = tomllib.loads((Path(__file__).parent / "safety_messages.toml").read_text("utf-8"))
+CONCERNING = sorted({*LABELLED["crisis"], *LABELLED["abuse"]})
+QUESTIONS = sorted(n.id for n in SCRIPT.nodes.values() if n.type != "effect" and n.store)
+START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(CONCERNING),
+    st.sampled_from([*QUESTIONS, None]),
+    st.sampled_from([timedelta(minutes=1), timedelta(days=2)]),
+    st.booleans(),
+)
+def test_the_safety_reply_always_comes_before_any_other_reply_to_a_concerning_text(
+    text: str, node: str | None, silence: timedelta, mantras: bool
+) -> None:
+    state = State(
+        flow=node.split(".", 1)[0] if node else None,
+        node=node,
+        ask=5,
+        started_at=START.isoformat(),
+        last_at=START.isoformat(),
+        intro_seen=True,
+        mantras=MANTRAS if mantras else {},
+    )
+    if node is not None:
+        options = visible_options(state, SCRIPT.node(node), SCRIPT)
+        if match_option(text, options) is not None:
+            return  # the text is an option's own name ("abusive"): that option leads to help
+    assert concern(text, SCRIPT.safety)
+    result = step(state, Text(text, START + silence), SCRIPT)
+    first = result.replies[0]
+    assert SCRIPT.say("safety") in first.text, (node, text, [r.text for r in result.replies])
+    assert result.replies[1].text == SCRIPT.say("safety_question")
+    heard = SCRIPT.listening
+    lines = {*heard.fallback, *(line for t in heard.themes for line in t.lines)}
+    assert not any(r.text in lines for r in result.replies)

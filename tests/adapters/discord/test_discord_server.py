@@ -22,7 +22,7 @@ async def test_commands_are_synced_globally_with_every_command(
 ) -> None:
     names = [c["name"] for c in api.commands["global"]]
     assert sorted(names) == sorted(
-        ["checkin", "reflect", "history", "mantras", "export", "forget", "help", "cancel"]
+        ["checkin", "reflect", "history", "mantras", "safety", "export", "forget", "help", "cancel"]
     )
     mantras = next(c for c in api.commands["global"] if c["name"] == "mantras")
     options = {o["name"]: o for o in mantras["options"]}

@@ -71,7 +71,7 @@ async def test_a_whole_reflection_through_buttons_and_typed_answers(
     assert history.items[0].answers["decision"] == "boundary"
     assert history.items[0].answers["reciprocity"] == 2
     assert [c["command"] for c in api.commands] == [
-        "reflect", "checkin", "history", "mantras", "export", "forget", "help", "cancel"
+        "reflect", "checkin", "history", "mantras", "safety", "export", "forget", "help", "cancel"
     ]  # fmt: skip
     live = [s for s in person.seen if person.now(s).buttons]
     assert [s.message_id for s in live] == [person.seen[-1].message_id], "one live keyboard"
