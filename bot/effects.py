@@ -23,9 +23,10 @@ from dialogs.model import (
     SnoozeMantras,
     Step,
 )
+from dialogs.nodekinds import KINDS
 from dialogs.script import Script
 
-TEXT_TYPES = frozenset({"text"})
+TEXT_TYPES = frozenset(name for name, kind in KINDS.items() if kind.reads == "words")
 """Node types whose answers are free text: stored only in ``value_text`` (later encrypted)."""
 
 

@@ -5,6 +5,7 @@ replies and the effects come out. ``load_script()`` loads and validates the cont
 """
 
 from dialogs.codec import InvalidState, dumps, loads, state_from_json, state_to_json
+from dialogs.loading import load_script
 from dialogs.machine import step
 from dialogs.mantras import next_mantra
 from dialogs.model import (
@@ -31,7 +32,7 @@ from dialogs.model import (
     Text,
     Unsupported,
 )
-from dialogs.script import Script, ScriptError, load_script
+from dialogs.script import Script, ScriptError
 
 __all__ = [
     "JSON",

@@ -8,11 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dialogs import answers, flow, prompts
-from dialogs.model import (
-    JSON,
-    State,
-)
-from dialogs.prompts import NEW, TZ_CANDIDATES
+from dialogs.model import JSON, State
+from dialogs.nodekinds import NEW, kind_of
 from dialogs.script import Node, Option, Script
 
 
@@ -21,11 +18,12 @@ def skip(state: State, node: Node, script: Script, out: flow.Out) -> State:
         out.say(script.say("not_skippable"), "notice")
         flow.reask(state, script, out)
         return state
-    if node.type == "text" and state.data.get(node.store or ""):
+    kind = kind_of(node)
+    if kind.keeps_written and state.data.get(node.store or ""):
         return keep(state, node, script, out)  # back on a note: skipping it keeps what was written
     data = {k: v for k, v in state.data.items() if k != node.store}
     state = replace(state, data=data)
-    target = node.next_new if node.type == "person" and node.next_new else node.next
+    target = node.next_new if kind.applies == "person" and node.next_new else node.next
     return flow.answer(state, node, {}, target, script, out, label=script.say("answered_skip"))
 
 
@@ -48,9 +46,10 @@ def clear(state: State, node: Node, script: Script, out: flow.Out) -> State:
 def choose(state: State, node: Node, option: Option, script: Script, out: flow.Out) -> State:
     """Apply a chosen option (pressed or typed) on a question that offers options."""
     store = node.store or node.id
-    if node.type == "multi":
+    kind = kind_of(node)
+    if kind.applies == "toggle":
         return toggle(state, node, option, script, out)
-    if node.type == "person":
+    if kind.applies == "person":
         forgotten = ("person_id", "name", "kind", "prev_decision")
         state = replace(state, data={k: v for k, v in state.data.items() if k not in forgotten})
         if option.id == NEW:
@@ -64,18 +63,17 @@ def choose(state: State, node: Node, option: Option, script: Script, out: flow.O
             updates["prev_decision"] = person.get("decision")
         return flow.answer(state, node, updates, node.next, script, out, label=option.label)
     value: JSON = option.id
-    if node.type in ("days", "time", "timezone", "rating"):
+    if kind.applies == "value":
         value = option.value if option.value is not None else option.id
     label = option.label
-    if node.type == "rating" and isinstance(value, int):
+    if kind.may_scale and isinstance(value, int):
         label = prompts.rating_text(node, value, script, message="rating_echo")
     target = option.next or node.next
     after = option.say
-    given: dict[str, JSON] = {store: value}
     if node.low_say and isinstance(value, int) and value <= node.low_at:
         after = script.say(node.low_say, safety=prompts.resources(state, script))  # no slogan
-        given[flow.LOW_KEY] = True
-    return flow.answer(state, node, given, target, script, out, label=label, after=after)
+        state = replace(state, low=True)
+    return flow.answer(state, node, {store: value}, target, script, out, label=label, after=after)
 
 
 def select(state: State, node: Node, options: list[Option], script: Script, out: flow.Out) -> State:
@@ -133,20 +131,9 @@ def multi_done(state: State, node: Node, script: Script, out: flow.Out) -> State
 
 
 def typed_value(node: Node, text: str, script: Script) -> Option | None:
-    """A typed answer that is not one of the options: a rating, a number of days, a time."""
-    if node.type == "rating":
-        rating = answers.parse_rating(text)
-        return Option(id=str(rating), label=str(rating), value=rating) if rating else None
-    if node.type == "days":
-        days = answers.parse_days(text, node)
-        if not days:
-            return None
-        same = next((o for o in node.options if o.value == days), None)
-        return same or Option(id=f"d{days}", label=script.say("days_typed", days=days), value=days)
-    if node.type == "time":
-        time = answers.parse_time(text)
-        return Option(id=time.replace(":", ""), label=time, value=time) if time else None
-    return None
+    """A typed answer that is not one of the options (a rating, a number of days, a time)."""
+    typed = kind_of(node).typed
+    return typed(node, text, script) if typed is not None else None
 
 
 def typed_zone(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
@@ -164,7 +151,7 @@ def typed_zone(state: State, node: Node, text: str, script: Script, out: flow.Ou
         out.say(script.say("hint_timezone"), "notice")
         flow.reask(state, script, out)
         return state
-    state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
+    state = replace(state, zones_offered=tuple(zones))
     return flow.show(state, node, script, out)
 
 
@@ -179,5 +166,5 @@ def zones_by_clock(
         flow.reask(state, script, out)
         return state
     out.say(script.say("tz_by_clock", time=shown))
-    state = replace(state, data={**state.data, TZ_CANDIDATES: list[JSON](zones)})
+    state = replace(state, zones_offered=tuple(zones))
     return flow.show(state, node, script, out)

@@ -13,8 +13,8 @@ and what the answer leads to. Pure; :mod:`dialogs.safety` does the noticing.
   "disappear" are held back for as long, and the next conversation begins by asking how the
   person is since (``State.ask_since``; :mod:`dialogs.since`).
 
-The pending question lives in the state as ``data["_safety"]`` (where to go on to: a node id,
-or :data:`IDLE`) and ``data["_safety_step"]`` (``ask`` or ``unsafe``). Buttons are
+The open question lives in the state as ``safety_then`` (where to go on to: a node id, or
+:data:`IDLE`) and ``safety_step`` (``ask`` or ``unsafe``). Buttons are
 ``thr:core.safety:<option>:<ask>``.
 """
 
@@ -23,16 +23,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dialogs.model import JSON, Button, Effect, Reply, SnoozeMantras, State
+from dialogs.model import Button, Effect, Reply, SnoozeMantras, State
 from dialogs.prompts import button_data, resources
 from dialogs.safety import Concern
 from dialogs.script import Option, Script
 
 SAFETY = "core.safety"
-SAFETY_KEY = "_safety"
-STEP_KEY = "_safety_step"
-GENTLE_KEY = "_gentle"
-"""In a flow's answers: a disclosure was made in it, so it goes on gently."""
 IDLE = "@idle"
 """Go on to: nothing was in progress (the menu, or a newcomer's first reflection)."""
 SAFE = "safe"
@@ -57,18 +53,16 @@ DAY = timedelta(days=1)
 
 def pending(state: State) -> str | None:
     """Where the person goes on to, while they are answering the safety question."""
-    then = state.data.get(SAFETY_KEY)
-    return then if isinstance(then, str) else None
+    return state.safety_then
 
 
 def step_of(state: State) -> str:
-    step = state.data.get(STEP_KEY)
-    return step if isinstance(step, str) and step in OPTIONS else "ask"
+    step = state.safety_step
+    return step if step in OPTIONS else "ask"
 
 
 def without(state: State) -> State:
-    data = {k: v for k, v in state.data.items() if k not in (SAFETY_KEY, STEP_KEY)}
-    return replace(state, data=data)
+    return replace(state, safety_then=None, safety_step=None)
 
 
 def choices(state: State, script: Script) -> tuple[Option, ...]:
@@ -110,12 +104,11 @@ def offer(
     ``lead`` replaces the opening words (a question of the content that leads here)."""
     earlier = recent(state, at)
     again = "_again" if earlier else ""
-    data: dict[str, JSON] = {**state.data, SAFETY_KEY: then, STEP_KEY: "ask"}
-    if state.flow is not None:
-        data[GENTLE_KEY] = True
     state = replace(
         state,
-        data=data,
+        safety_then=then,
+        safety_step="ask",
+        gentle=state.gentle or state.flow is not None,
         ask=state.ask + 1,
         disclosed=(*earlier, at.isoformat()),
         ask_since=True,

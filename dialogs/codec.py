@@ -1,10 +1,17 @@
-"""State to and from JSON-able dicts, validated on the way in."""
+"""State to and from JSON-able dicts: validated on the way in, and upgraded from every earlier
+version, so a new version of the state never resets anyone's conversation.
+
+Version 1 kept the side questions in the answers, under keys that began with ``_`` (``_switch``,
+``_safety``, ``_tz_candidates`` …); version 2 has a typed field for each (:class:`State`).
+A version newer than this code knows is refused (:class:`InvalidState`): the state stays as it
+is stored, for the newer code it came from.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from dialogs.model import JSON, STATE_VERSION, State
 
@@ -33,6 +40,15 @@ def state_to_json(state: State) -> dict[str, JSON]:
         "plan": dict(state.plan),
         "paused": dict(state.paused),
         "locale": state.locale,
+        "switch_to": state.switch_to,
+        "cancelling": state.cancelling,
+        "safety_then": state.safety_then,
+        "safety_step": state.safety_step,
+        "since_then": state.since_then,
+        "zones_offered": list(state.zones_offered),
+        "gentle": state.gentle,
+        "gentle_said": state.gentle_said,
+        "low": state.low,
     }
 
 
@@ -48,6 +64,56 @@ def loads(text: str) -> State:
     return state_from_json(raw)
 
 
+# ---------------------------------------------------------------------------------------------
+# Upgrades: one function per version, from that version to the next.
+
+_V1_SIDE = {
+    "_switch": "switch_to",
+    "_cancel": "cancelling",
+    "_safety": "safety_then",
+    "_safety_step": "safety_step",
+    "_since": "since_then",
+    "_tz_candidates": "zones_offered",
+    "_gentle": "gentle",
+    "_gentle_said": "gentle_said",
+    "_low": "low",
+}
+
+
+def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """Side questions and flags move out of the answers into fields of their own."""
+    data = dict(raw.get("data") or {}) if isinstance(raw.get("data"), dict) else {}
+    for old, new in _V1_SIDE.items():
+        if old in data:
+            raw[new] = data.pop(old)
+    raw["data"] = {k: v for k, v in data.items() if not str(k).startswith("_")}
+    paused = raw.get("paused")
+    if isinstance(paused, dict) and isinstance(paused.get("data"), dict):
+        kept = paused["data"]
+        paused["gentle"] = bool(kept.get("_gentle"))
+        paused["data"] = {k: v for k, v in kept.items() if not str(k).startswith("_")}
+    raw["version"] = 2
+    return raw
+
+
+UPGRADES: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_v1}
+
+
+def upgrade(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` brought to :data:`STATE_VERSION`, one version at a time."""
+    version = raw.get("version")
+    while isinstance(version, int) and not isinstance(version, bool) and version in UPGRADES:
+        raw = UPGRADES[version](dict(raw))
+        version = raw.get("version")
+    if version != STATE_VERSION:
+        raise InvalidState(f"unknown state version {version!r}")
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
 def _opt_str(raw: Mapping[str, object], name: str) -> str | None:
     value = raw.get(name)
     if value is None or isinstance(value, str):
@@ -55,18 +121,31 @@ def _opt_str(raw: Mapping[str, object], name: str) -> str | None:
     raise InvalidState(f"{name} must be a string or null")
 
 
+def _bool(raw: Mapping[str, object], name: str) -> bool:
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise InvalidState(f"{name} must be a boolean")
+    return value
+
+
+def _object(raw: Mapping[str, object], name: str) -> dict[str, JSON]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise InvalidState(f"{name} must be an object")
+    return cast(dict[str, JSON], value)
+
+
+def _strings(raw: Mapping[str, object], name: str) -> tuple[str, ...]:
+    value = raw.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidState(f"{name} must be a list of strings")
+    return tuple(cast(list[str], value))
+
+
 def state_from_json(raw: object) -> State:
     if not isinstance(raw, dict):
         raise InvalidState("state must be an object")
-    version = raw.get("version")
-    if version != STATE_VERSION:
-        raise InvalidState(f"unknown state version {version!r}")
-    data = raw.get("data", {})
-    if not isinstance(data, dict):
-        raise InvalidState("data must be an object")
-    trail = raw.get("trail", [])
-    if not isinstance(trail, list) or not all(isinstance(t, str) for t in trail):
-        raise InvalidState("trail must be a list of node ids")
+    raw = upgrade(raw)
     ask = raw.get("ask", 0)
     if not isinstance(ask, int) or isinstance(ask, bool) or ask < 0:
         raise InvalidState("ask must be a non-negative integer")
@@ -78,41 +157,31 @@ def state_from_json(raw: object) -> State:
         isinstance(i, int) and not isinstance(i, bool) for i in seen
     ):
         raise InvalidState("mantra_seen must be a list of integers")
-    mantras = raw.get("mantras", {})
-    if not isinstance(mantras, dict):
-        raise InvalidState("mantras must be an object")
-    heard = raw.get("heard", [])
-    if not isinstance(heard, list) or not all(isinstance(h, str) for h in heard):
-        raise InvalidState("heard must be a list of line ids")
-    disclosed = raw.get("disclosed", [])
-    if not isinstance(disclosed, list) or not all(isinstance(d, str) for d in disclosed):
-        raise InvalidState("disclosed must be a list of times")
-    ask_since = raw.get("ask_since", False)
-    plan = raw.get("plan", {})
-    paused = raw.get("paused", {})
-    if not isinstance(ask_since, bool) or not isinstance(plan, dict):
-        raise InvalidState("ask_since must be a boolean and plan an object")
-    if not isinstance(paused, dict):
-        raise InvalidState("paused must be an object")
-    intro = raw.get("intro_seen", False)
-    if not isinstance(intro, bool):
-        raise InvalidState("intro_seen must be a boolean")
     return State(
         flow=_opt_str(raw, "flow"),
         node=_opt_str(raw, "node"),
-        data=cast(dict[str, JSON], data),
-        trail=tuple(cast(list[str], trail)),
+        data=_object(raw, "data"),
+        trail=_strings(raw, "trail"),
         ask=ask,
         started_at=_opt_str(raw, "started_at"),
         last_at=_opt_str(raw, "last_at"),
-        intro_seen=intro,
+        intro_seen=_bool(raw, "intro_seen"),
         people=tuple(cast(list[dict[str, JSON]], people)),
         mantra_seen=tuple(cast(list[int], seen)),
-        mantras=cast(dict[str, JSON], mantras),
-        heard=tuple(cast(list[str], heard)),
-        disclosed=tuple(cast(list[str], disclosed)),
-        ask_since=ask_since,
-        plan=cast(dict[str, JSON], plan),
-        paused=cast(dict[str, JSON], paused),
+        mantras=_object(raw, "mantras"),
+        heard=_strings(raw, "heard"),
+        disclosed=_strings(raw, "disclosed"),
+        ask_since=_bool(raw, "ask_since"),
+        plan=_object(raw, "plan"),
+        paused=_object(raw, "paused"),
         locale=_opt_str(raw, "locale"),
+        switch_to=_opt_str(raw, "switch_to"),
+        cancelling=_bool(raw, "cancelling"),
+        safety_then=_opt_str(raw, "safety_then"),
+        safety_step=_opt_str(raw, "safety_step"),
+        since_then=_opt_str(raw, "since_then"),
+        zones_offered=_strings(raw, "zones_offered"),
+        gentle=_bool(raw, "gentle"),
+        gentle_said=_bool(raw, "gentle_said"),
+        low=_bool(raw, "low"),
     )

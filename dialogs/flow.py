@@ -1,31 +1,20 @@
 """Moving through a flow: asking a node, answering it, going on, beginning and ending flows.
 
 Helpers of :mod:`dialogs.machine`, pure like it; :class:`Out` collects what one step says.
+Reaching a node that is no question does what its kind says (:mod:`dialogs.nodekinds`): a
+record is finished, an effect performed, or the safety question asked (:mod:`dialogs.endings`,
+:mod:`dialogs.care`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import datetime
 
-from dialogs import care, listening, prompts, since
-from dialogs.mantras import next_mantra
-from dialogs.model import (
-    JSON,
-    Button,
-    Cancel,
-    Effect,
-    Finish,
-    ForgetUser,
-    Reply,
-    ScheduleAt,
-    SetMantras,
-    ShowMantras,
-    State,
-)
-from dialogs.prompts import TZ_CANDIDATES
+from dialogs import care, endings, listening, prompts, since
+from dialogs.model import JSON, Button, Effect, Reply, ShowMantras, State
+from dialogs.nodekinds import kind_of
 from dialogs.script import Node, Script
 
 FLOW_COMMANDS = frozenset({"reflect", "checkin", "mantras", "forget", "safety"})
@@ -35,19 +24,11 @@ KEEPS_OPENING = frozenset({"reflect", "checkin"})
 SWITCH = "core.switch"
 MENU = "core.menu"
 CANCEL = "core.cancel"
-SWITCH_KEY = "_switch"
-CANCEL_KEY = "_cancel"
-GENTLE_SAID = "_gentle_said"
-LOW_KEY = "_low"
-"""In a flow's answers: a rating was as low as it goes (a very low feeling)."""
 ASIDE_FLOWS = frozenset({"safety"})
 """Flows begun without leaving the one in progress: it waits, and is taken up again after."""
 OPENING = "opening"
 """What the person wrote that was not an answer (typed before a flow began, or a sentence
 where a name was asked): kept with the flow's answers, shown on the card."""
-MAX_PEOPLE = 8
-"""The relationships a state remembers for the check-in picker (the most recent ones); every
-record stays in the store whatever falls off this list."""
 
 
 @dataclass
@@ -77,7 +58,7 @@ def node_of(state: State, node_id: str, script: Script) -> Node:
 
 def has_answers(state: State) -> bool:
     """Whether the flow in progress holds anything the person gave (so leaving it loses it)."""
-    return state.flow is not None and any(not k.startswith("_") for k in state.data)
+    return state.flow is not None and bool(state.data)
 
 
 def without(state: State, key: str) -> State:
@@ -85,17 +66,17 @@ def without(state: State, key: str) -> State:
 
 
 def reask(state: State, script: Script, out: Out) -> None:
+    """Ask again what is open: a side question (are you safe? stop this? how are you since?
+    leave this for another?), or else the flow's question."""
     if care.pending(state) is not None:
         out.replies.append(care.question(state, script))
-        return
-    if state.data.get(CANCEL_KEY):
+    elif state.cancelling:
         out.replies.append(cancel_question(state, script))
-        return
-    if since.pending(state) is not None:
+    elif since.pending(state) is not None:
         out.replies.append(since.question(state, script))
-        return
-    node = current(state, script)
-    if node is not None:
+    elif state.switch_to is not None and state.switch_to in script.flows:
+        out.replies.append(switch_question(state, state.switch_to, script))
+    elif (node := current(state, script)) is not None:
         out.replies.append(prompts.ask(state, node, script))
 
 
@@ -108,8 +89,40 @@ def cancel_question(state: State, script: Script) -> Reply:
     return Reply(text=text, kind="ask", buttons=buttons)
 
 
+def switch_question(state: State, flow_id: str, script: Script) -> Reply:
+    new_flow = script.flows[flow_id].title
+    choices = (
+        ("go_on", script.say("switch_continue")),
+        ("new", script.say("switch_new", new_flow=new_flow)),
+    )
+    buttons = tuple(
+        Button(prompts.button_data(SWITCH, o, state.ask), label) for o, label in choices
+    )
+    text = script.say("switch", flow=flow_title(state, script), new_flow=new_flow)
+    return Reply(text=text, kind="ask", buttons=buttons)
+
+
 def end(state: State) -> State:
-    return replace(state, flow=None, node=None, data={}, trail=(), started_at=None)
+    """Nothing in progress: the flow, its answers and everything that belonged to it go."""
+    return replace(
+        state,
+        flow=None,
+        node=None,
+        data={},
+        trail=(),
+        started_at=None,
+        switch_to=None,
+        cancelling=False,
+        zones_offered=(),
+        gentle=False,
+        gentle_said=False,
+        low=False,
+    )
+
+
+def _fresh(state: State, flow_id: str, data: Mapping[str, JSON], at: datetime) -> State:
+    """``flow_id`` begins now, with ``data``; whatever belonged to another flow goes."""
+    return replace(end(state), flow=flow_id, data=dict(data), started_at=at.isoformat())
 
 
 def hear(state: State, node: Node, text: str, script: Script, out: Out) -> State:
@@ -152,27 +165,27 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
             return end(state)
         node = script.node(target)
         if node.flow != state.flow:
-            state = replace(state, flow=node.flow, data={}, trail=(), started_at=out.at.isoformat())
+            state = _fresh(state, node.flow, {}, out.at)
         node = node.for_kind(state.data.get("kind"))
+        kind = kind_of(node)
         if _passed_over(state, node):
-            if node.judging and not state.data.get(GENTLE_SAID):
+            if node.judging and not state.gentle_said:
                 out.say(script.say("gentle_skipped"))
-                state = replace(state, data={**state.data, GENTLE_SAID: True})
+                state = replace(state, gentle_said=True)
             target = node.next
-        elif node.type == "person" and not state.people:
+        elif kind.applies == "person" and not state.people:
             out.say(script.say("no_people"))
             target = node.next_new or node.next
-        elif node.type == "finish":
-            state = finish(state, node, script, out)
+        elif kind.passes == "record":
+            state = endings.finish(state, node, script, out.at, out.replies, out.effects)
             target = node.next
-        elif node.type == "effect":
-            state = run_effect(state, node, script, out)
+        elif kind.passes == "effect":
+            state = endings.run_effect(state, node, script, out.at, out.replies, out.effects)
             target = node.next
-        elif node.type == "care":
-            lead = fill_lead(node, state, script)
-            state, replies, effects = care.offer(
-                state, "abuse", node.next, script, out.at, lead=lead
-            )
+        elif kind.passes == "care":
+            lead = prompts.fill_prompt(node, prompts.fields(state, script))
+            offered = care.offer(state, "abuse", node.next, script, out.at, lead=lead)
+            state, replies, effects = offered
             out.replies.extend(replies)
             out.effects.extend(effects)
             return state
@@ -180,42 +193,22 @@ def goto(state: State, target: str, script: Script, out: Out) -> State:
             return show(state, node, script, out)
 
 
-def fill_lead(node: Node, state: State, script: Script) -> str:
-    return prompts.fill_prompt(node, prompts.fields(state, script))
-
-
-def take_up(state: State, script: Script, out: Out) -> State:
-    """Take up again, where it was, the flow set aside (for the safety plan, or by stopping
-    after a disclosure); nothing is open when this is called."""
-    paused = state.paused
-    flow = paused.get("flow")
-    node = paused.get("node")
-    trail = paused.get("trail")
-    data = paused.get("data")
-    state = replace(state, paused={})
-    if not isinstance(flow, str) or not isinstance(node, str) or node not in script.nodes:
-        return state
-    state = replace(
-        state,
-        flow=flow,
-        node=node,
-        data=dict(data) if isinstance(data, dict) else {},
-        trail=tuple(str(t) for t in trail) if isinstance(trail, list) else (),
-        started_at=str(paused.get("started_at") or out.at.isoformat()),
-    )
-    out.say(script.say("welcome_back", flow=flow_title(state, script)))
-    reask(state, script, out)
-    return state
-
-
 def _passed_over(state: State, node: Node) -> bool:
     """A node that is not asked: what it requires is missing, what it is for holds already
     (the offer of mantras to someone who has them), or it judges, in a gentle conversation."""
     if node.requires and node.requires not in state.data:
         return True
-    if node.judging and state.data.get(care.GENTLE_KEY):
+    if node.judging and state.gentle:
         return True
-    return node.unless == "mantras_enabled" and bool(state.mantras.get("enabled"))
+    if node.only_if is not None and not _holds(state, node.only_if):
+        return True
+    return node.unless is not None and _holds(state, node.unless)
+
+
+def _holds(state: State, condition: str) -> bool:
+    if condition == "mantras_enabled":
+        return bool(state.mantras.get("enabled"))
+    return condition == "has_plan" and bool(state.plan)
 
 
 def answer(
@@ -232,12 +225,12 @@ def answer(
 ) -> State:
     """Apply ``updates``, echo the choice (``label``) and its line (``after``), acknowledge a
     typed answer (``typed``, on a question that listens), and go on to ``target``."""
-    data = {k: v for k, v in {**state.data, **updates}.items() if k != TZ_CANDIDATES}
     if label is not None:
         out.replies.append(Reply(text=label, kind="answer"))
     if after:
         out.say(after)
-    state = replace(state, data=data, trail=(*state.trail, node.id))
+    data = {**state.data, **updates}
+    state = replace(state, data=data, trail=(*state.trail, node.id), zones_offered=())
     if typed is not None and node.listen:
         state = hear(state, node, typed, script, out)
     return goto(state, target, script, out)
@@ -261,17 +254,8 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
     if state.flow is not None and flow_id in ASIDE_FLOWS and state.flow not in ASIDE_FLOWS:
         state = set_aside(state)
     if state.flow is not None:
-        state = replace(state, data={**state.data, SWITCH_KEY: flow_id}, ask=state.ask + 1)
-        current = flow_title(state, script)
-        choices = (
-            (SWITCH, "go_on", script.say("switch_continue")),
-            (SWITCH, "new", script.say("switch_new", new_flow=flow.title)),
-        )
-        buttons = tuple(
-            Button(prompts.button_data(n, o, state.ask), label) for n, o, label in choices
-        )
-        text = script.say("switch", flow=current, new_flow=flow.title)
-        out.replies.append(Reply(text=text, kind="ask", buttons=buttons))
+        state = replace(state, switch_to=flow_id, ask=state.ask + 1)
+        out.replies.append(switch_question(state, flow_id, script))
         return state
     if not state.intro_seen and flow_id not in NO_INTRO_FLOWS:
         out.say(script.say("intro"))
@@ -280,9 +264,7 @@ def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
         out.effects.append(ShowMantras())
     opening = state.data.get(OPENING) if flow_id in KEEPS_OPENING else None
     data: dict[str, JSON] = {OPENING: opening} if isinstance(opening, str) and opening else {}
-    state = replace(state, data=data, trail=(), started_at=out.at.isoformat())
-    state = replace(state, flow=flow_id)
-    return goto(state, flow.start, script, out)
+    return goto(_fresh(state, flow_id, data, out.at), flow.start, script, out)
 
 
 def set_aside(state: State) -> State:
@@ -290,11 +272,34 @@ def set_aside(state: State) -> State:
     paused: dict[str, JSON] = {
         "flow": state.flow,
         "node": state.node,
-        "data": {k: v for k, v in state.data.items() if k not in (SWITCH_KEY, CANCEL_KEY)},
+        "data": dict(state.data),
         "trail": list(state.trail),
         "started_at": state.started_at,
+        "gentle": state.gentle,
     }
     return replace(end(state), paused=paused)
+
+
+def take_up(state: State, script: Script, out: Out) -> State:
+    """Take up again, where it was, the flow set aside (for the safety plan, or by stopping
+    after a disclosure); nothing is open when this is called."""
+    paused = state.paused
+    flow, node, trail, data = (paused.get(k) for k in ("flow", "node", "trail", "data"))
+    state = replace(state, paused={})
+    if not isinstance(flow, str) or not isinstance(node, str) or node not in script.nodes:
+        return state
+    state = replace(
+        state,
+        flow=flow,
+        node=node,
+        data=dict(data) if isinstance(data, dict) else {},
+        trail=tuple(str(t) for t in trail) if isinstance(trail, list) else (),
+        started_at=str(paused.get("started_at") or out.at.isoformat()),
+        gentle=bool(paused.get("gentle")),
+    )
+    out.say(script.say("welcome_back", flow=flow_title(state, script)))
+    reask(state, script, out)
+    return state
 
 
 def menu(state: State, script: Script, out: Out, *, text: str = "menu") -> State:
@@ -304,121 +309,3 @@ def menu(state: State, script: Script, out: Out, *, text: str = "menu") -> State
     )
     out.replies.append(Reply(text=script.say(text), kind="ask", buttons=buttons))
     return state
-
-
-# ---------------------------------------------------------------------------------------------
-# Finishing and effects
-
-
-def finish(state: State, node: Node, script: Script, out: Out) -> State:
-    data = dict(state.data)
-    person_id = data.get("person_id")
-    if not isinstance(person_id, str) or not person_id:
-        numbers = [int(str(p.get("id", "p0"))[1:] or 0) for p in state.people]
-        person_id = f"p{max(numbers, default=0) + 1}"
-    if data.get("keep") == "keep" and "prev_decision" in data:
-        data["decision"] = data["prev_decision"]
-    record_answers = {
-        k: v
-        for k, v in data.items()
-        if not k.startswith("_") and k not in ("person_id", "prev_decision")
-    }
-    started = datetime.fromisoformat(state.started_at) if state.started_at else out.at
-    kind: Literal["reflection", "checkin"] = (
-        "reflection" if node.record == "reflection" else "checkin"
-    )
-    out.effects.append(
-        Finish(
-            kind=kind,
-            person_id=person_id,
-            started_at=started,
-            finished_at=out.at,
-            answers=record_answers,
-        )
-    )
-    previous = next((p for p in state.people if p.get("id") == person_id), {})
-    reminder = f"checkin:{person_id}"
-    days = data.get("followup_days")
-    remind_at: str | None = None
-    if isinstance(days, int) and days > 0:  # replaces a reminder asked for before
-        due = out.at + timedelta(days=days)
-        remind_at = due.isoformat()
-        out.effects.append(
-            ScheduleAt(
-                due_at=due, key=reminder, kind="checkin_reminder", payload={"person_id": person_id}
-            )
-        )
-    elif previous.get("remind_at"):  # checked in (or let go) without asking again: none due
-        out.effects.append(Cancel(reminder))
-    others = sorted(
-        (dict(p) for p in state.people if p.get("id") != person_id),
-        key=lambda p: str(p.get("last_at") or ""),
-    )
-    people = others[-(MAX_PEOPLE - 1) :]
-    words = prompts.last_words(data, script) or previous.get("words")
-    entry: dict[str, JSON] = {
-        "id": person_id,
-        "name": data.get("name") or previous.get("name"),
-        "kind": data.get("kind") or previous.get("kind"),
-        "decision": data.get("decision") or previous.get("decision"),
-        "last_at": out.at.isoformat(),
-    }
-    if words:
-        entry["words"] = words
-    if remind_at:
-        entry["remind_at"] = remind_at
-    people.append(entry)
-    seen = state.mantra_seen
-    if data.get(care.GENTLE_KEY) or data.get(LOW_KEY):  # after pain, no slogan: a gentle close
-        essay = script.say("gentle_close")
-    else:
-        held = script.held_mantras if care.held(state, out.at, script) else frozenset()
-        index, seen = next_mantra(len(script.mantras), seen, state.started_at or "", held)
-        essay = script.say("essay_line", mantra=script.mantras[index])
-    text = prompts.fill_prompt(
-        node, prompts.fields(state, script), card=prompts.card(data, script), essay=essay
-    )
-    out.say(text)
-    return replace(state, data={}, trail=(), people=tuple(people), mantra_seen=seen)
-
-
-def run_effect(state: State, node: Node, script: Script, out: Out) -> State:
-    if node.effect == "plan_load":  # a plan made before: shown, and each step kept a tap away
-        if not state.plan:
-            return state
-        return replace(state, data={**state.data, **state.plan, "_has_plan": True})
-    if node.effect == "plan_save":
-        steps = {n.store for n in script.nodes.values() if n.flow == node.flow and n.type == "text"}
-        plan = {k: v for k, v in state.data.items() if k in steps and v}
-        state = replace(state, plan=plan)
-        out.say(prompts.fill_prompt(node, {"plan_card": prompts.plan_card(plan, script)}))
-        return state
-    if node.effect == "forget":
-        out.effects.append(ForgetUser())
-        out.say(prompts.fill_prompt(node, prompts.fields(state, script)))
-        return State(ask=state.ask)
-    settings = dict(state.mantras)
-    if node.effect == "mantras_on":
-        settings = {
-            "enabled": True,
-            "time": str(state.data.get("time") or settings.get("time") or "09:00"),
-            "tz": str(state.data.get("tz") or settings.get("tz") or "UTC"),
-            "days": str(state.data.get("days") or settings.get("days") or "daily"),
-        }
-    else:
-        settings["enabled"] = False
-    out.effects.append(
-        SetMantras(
-            enabled=bool(settings["enabled"]),
-            time=str(settings.get("time") or "09:00"),
-            tz=str(settings.get("tz") or "UTC"),
-            days=str(settings.get("days") or "daily"),
-        )
-    )
-    state = replace(state, mantras=settings)
-    out.say(prompts.fill_prompt(node, prompts.fields(state, script, now=out.at)))
-    return state
-
-
-# ---------------------------------------------------------------------------------------------
-# Commands

@@ -13,8 +13,9 @@ from typing import Literal, TypeAlias
 
 JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
 
-STATE_VERSION = 1
-"""Bumped whenever the persisted shape of :class:`State` changes."""
+STATE_VERSION = 2
+"""Bumped whenever the persisted shape of :class:`State` changes; :mod:`dialogs.codec` upgrades
+a state of every earlier version as it reads it (1 kept its side questions in ``data``)."""
 
 # --------------------------------------------------------------------------------------------
 # Events: what a person did.
@@ -220,6 +221,7 @@ class State:
     flow: str | None = None
     node: str | None = None
     data: Mapping[str, JSON] = field(default_factory=dict)
+    """The answers of the flow in progress, by the question's ``store`` (nothing else)."""
     trail: tuple[str, ...] = ()
     ask: int = 0
     started_at: str | None = None
@@ -246,7 +248,26 @@ class State:
     help resources where the host has given some per language."""
     paused: Mapping[str, JSON] = field(default_factory=dict)
     """A flow set aside while the safety plan is made (``flow``, ``node``, ``data``, ``trail``,
-    ``started_at``); it is taken up again when the plan is done."""
+    ``started_at``, ``gentle``); it is taken up again when the plan is done."""
+    # A question asked beside the flow, open until answered (at most one of these is set):
+    switch_to: str | None = None
+    """"Leave it and start the …?": the flow the person asked for, with another in progress."""
+    cancelling: bool = False
+    """"Stop this reflection here?": asked once before answers are dropped."""
+    safety_then: str | None = None
+    """"Are you safe right now?": where going on goes (a node id, or ``@idle``)."""
+    safety_step: str | None = None
+    """Which safety question is open: ``ask`` (are you safe?) or ``unsafe`` (the way back)."""
+    since_then: str | None = None
+    """"How are you since?": the command the person came with (``""``: none)."""
+    zones_offered: tuple[str, ...] = ()
+    """The time zones offered to choose from (a city that is in several, a clock time)."""
+    # The flow in progress, beside its answers (reset when it ends):
+    gentle: bool = False
+    """A disclosure was made in it: it goes on gently (no judging questions, no essay line)."""
+    gentle_said: bool = False
+    low: bool = False
+    """A rating in it was as low as it goes: it ends with care, not an essay line."""
     version: int = STATE_VERSION
 
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from dialogs.answers import people_options
 from dialogs.listening import shorten
 from dialogs.model import JSON, Button, Reply, State
-from dialogs.script import QUESTION_TYPES, CardLine, Node, Option, Script, fill
+from dialogs.nodekinds import NEW, kind_of
+from dialogs.script import CardLine, Node, Option, Script, fill
 
 SKIP = "skip"
 DONE = "done"
-NEW = "new"
 SAME = "same"
 """On a text question answered before (after /back): keep what was written."""
 CLEAR = "clear"
 """On a text question answered before: clear what was written, and go on."""
 CHECK = "✓ "
-TYPED_TYPES = frozenset({"text", "days", "time", "timezone"})
-TZ_CANDIDATES = "_tz_candidates"
-__all__ = ["QUESTION_TYPES", "ask", "button_data", "card", "fill_prompt", "parse_button"]
+__all__ = ["NEW", "ask", "button_data", "card", "fill_prompt", "parse_button"]
 
 
 def button_data(node_id: str, option_id: str, ask: int) -> str:
@@ -60,26 +57,8 @@ def rating_text(node: Node, value: int, script: Script, *, message: str = "ratin
 
 
 def visible_options(state: State, node: Node, script: Script) -> tuple[Option, ...]:
-    """The options a node shows now, in order (without Skip/Done)."""
-    if node.type == "person":
-        return (*people_options(state.people, script), Option(id=NEW, label=node.new_label))
-    if node.type == "rating":
-        scale = node.scale or ("",) * 5
-        return tuple(
-            Option(id=str(n), label=str(n), value=n, aliases=(w,) if w else ())
-            for n, w in zip(range(1, 6), scale, strict=True)
-        )
-    if node.type == "timezone":
-        candidates = state.data.get(TZ_CANDIDATES)
-        if isinstance(candidates, list) and candidates:
-            return tuple(Option(id=str(z), label=str(z), value=str(z)) for z in candidates)
-        current = state.mantras.get("tz")
-        extra: tuple[Option, ...] = ()
-        if isinstance(current, str) and all(o.value != current for o in node.options):
-            extra = (Option(id=current, label=current, value=current),)
-        return (*extra, *node.options)
-    enabled = bool(state.mantras.get("enabled"))
-    return tuple(o for o in node.options if o.requires != "mantras_enabled" or enabled)
+    """The options a node shows now, in order (without Skip/Done): its kind says which."""
+    return kind_of(node).options(state, node, script)
 
 
 def days_label(script: Script, days: object) -> str:
@@ -167,37 +146,38 @@ def plan_card(data: Mapping[str, JSON], script: Script) -> str:
 
 def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> Reply:
     """The question for ``node`` with buttons carrying the current ``state.ask``."""
-    options = visible_options(state, node, script)
+    kind = kind_of(node)
+    options = kind.options(state, node, script)
     chosen = state.data.get(node.store or "")
     selected = chosen if isinstance(chosen, list) else [chosen] if chosen is not None else []
     buttons = []
     for option in options:
         label = option.label
-        if node.type in ("multi", "choice") and option.id in selected:
+        if kind.marks_chosen and option.id in selected:
             label = CHECK + label
         buttons.append(Button(button_data(node.id, option.id, state.ask), label))
-    if node.type == "multi":
+    if kind.applies == "toggle":
         buttons.append(Button(button_data(node.id, DONE, state.ask), node.done_label))
     shown = fields(state, script)
     if "{plan_card}" in node.prompt:
         shown["plan_card"] = plan_card(state.data, script)
     text = fill(node.prompt, shown)
-    written = chosen if node.type == "text" and isinstance(chosen, str) and chosen else None
+    written = chosen if kind.keeps_written and isinstance(chosen, str) and chosen else None
     if written is not None:  # back on a note: show it, and let it be kept as it is
         text += "\n\n" + script.say("previous_answer", value=shorten(written, script.words_limit))
         keeps = [(SAME, "keep_label"), (CLEAR, "clear_label")][: 2 if node.optional else 1]
         buttons.extend(Button(button_data(node.id, o, state.ask), script.say(k)) for o, k in keeps)
     elif node.optional:
         buttons.append(Button(button_data(node.id, SKIP, state.ask), script.say("skip_label")))
-    if node.type == "timezone" and state.data.get(TZ_CANDIDATES):
+    if state.zones_offered:
         text = script.say("tz_candidates")
     return Reply(
         text=text,
         kind="ask",
         buttons=tuple(buttons),
-        free_text=node.type in TYPED_TYPES,
+        free_text=kind.free_text,
         updates_prompt=updates,
-        numbers_are_values=node.type == "days",
+        numbers_are_values=kind.numbers_are_values,
     )
 
 
@@ -218,16 +198,17 @@ def answer_text(
     value = data.get(store)
     if value is None or value == "" or value == []:
         return None
-    kind = data.get("kind")
-    node = _node_storing(script, store, kind)
-    if node is None or node.type == "text":
+    connection = data.get("kind")
+    node = _node_storing(script, store, connection)
+    if node is None or kind_of(node).reads == "words":
         return shorten(str(value), limit or script.words_limit)
-    if node.type == "rating" and isinstance(value, int):
+    kind = kind_of(node)
+    if kind.may_scale and isinstance(value, int):
         return rating_text(node, value, script)
-    if node.type == "days":
+    if kind.numbers_are_values:
         return str(value) if isinstance(value, int) and value > 0 else None
     values = value if isinstance(value, list) else [value]
-    return ", ".join(label_of(script, store, v, kind) for v in values)
+    return ", ".join(label_of(script, store, v, connection) for v in values)
 
 
 def card(

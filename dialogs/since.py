@@ -3,7 +3,7 @@
 :func:`due` says whether to ask now (``State.ask_since`` is set by :func:`dialogs.care.offer`,
 and some hours have passed: the content's ``[care] since_after_hours``). The question is
 ``thr:core.since:<better|same|worse|skip>:<ask>``; what the person came to do waits in
-``data["_since"]`` (a command's name, or ``""``) and is done once they have answered. Asked
+``State.since_then`` (a command's name, or ``""``) and is done once they have answered. Asked
 once: any answer, or any other command, lets it go. Pure.
 """
 
@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dialogs.model import JSON, Button, Reply, State
+from dialogs.model import Button, Reply, State
 from dialogs.prompts import button_data, resources
 from dialogs.script import Option, Script
 
 SINCE = "core.since"
-KEY = "_since"
 OPTIONS = (
     ("better", "since_better_label", ("better", "a little better", "a bit better", "good")),
     ("same", "since_same_label", ("same", "about the same", "the same", "ok", "okay")),
@@ -27,15 +26,14 @@ OPTIONS = (
 
 
 def due(state: State, at: datetime, script: Script) -> bool:
-    if not state.ask_since or not state.disclosed or state.data.get(KEY) is not None:
+    if not state.ask_since or not state.disclosed or state.since_then is not None:
         return False
     last = datetime.fromisoformat(state.disclosed[-1])
     return at - last >= timedelta(hours=script.since_after_hours)
 
 
 def pending(state: State) -> str | None:
-    wanted = state.data.get(KEY)
-    return wanted if isinstance(wanted, str) else None
+    return state.since_then
 
 
 def choices(script: Script) -> tuple[Option, ...]:
@@ -44,8 +42,7 @@ def choices(script: Script) -> tuple[Option, ...]:
 
 def ask(state: State, wanted: str, script: Script) -> tuple[State, Reply]:
     """Ask how they are since; ``wanted`` is what they came to do (a command, or ``""``)."""
-    data: dict[str, JSON] = {**state.data, KEY: wanted}
-    state = replace(state, data=data, ask=state.ask + 1, ask_since=False)
+    state = replace(state, since_then=wanted, ask=state.ask + 1, ask_since=False)
     return state, question(state, script)
 
 
@@ -57,7 +54,7 @@ def question(state: State, script: Script) -> Reply:
 
 
 def without(state: State) -> State:
-    return replace(state, data={k: v for k, v in state.data.items() if k != KEY})
+    return replace(state, since_then=None)
 
 
 def answer_text(option_id: str, state: State, script: Script) -> str:

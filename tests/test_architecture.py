@@ -55,7 +55,7 @@ IO_MODULES = frozenset(
 ``importlib.resources`` is allowed: content ships inside the package and is read at load time.
 """
 
-LOADER_MAY_READ = {"dialogs/script.py": frozenset({"zoneinfo"})}
+LOADER_MAY_READ = {"dialogs/loading.py": frozenset({"zoneinfo"})}
 """The content loader reads, once, what ships with the package and the system's time zones
 (their names, and the rules of the zones it can offer); ``step()`` never reads a file: finding
 a zone by local time is datetime arithmetic on the rules loaded with the script."""
@@ -184,3 +184,31 @@ def test_the_scanner_finds_every_kind_of_import(source: str, expected: list[str]
 )
 def test_the_rule_for_dialogs(name: str, allowed: bool) -> None:
     assert (dialogs_may_not_import(name) is None) is allowed
+
+
+NODE_TYPES = ("text", "choice", "multi", "rating", "days", "time", "timezone", "person",
+              "finish", "effect", "care")  # fmt: skip
+
+
+def test_node_types_are_compared_only_in_the_kind_table() -> None:
+    """What a node type does is said once, in ``dialogs/nodekinds.py``: nowhere else is a node's
+    type compared with a name ("multi", "text" …); code asks the node's kind instead."""
+    import re
+
+    quoted = "|".join(NODE_TYPES)
+    compared = re.compile(
+        rf"\.type\s*(?:==|!=|\bin\b|\bnot in\b)\s*(?:\(|\{{|frozenset|\")|\"(?:{quoted})\"\s*"
+        r"(?:==|!=)\s*\w+\.type"
+    )
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("dialogs", "bot", "adapters")
+        for path in (ROOT / folder).rglob("*.py")
+        if path.name != "nodekinds.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if compared.search(line)
+        and "message.type" not in line
+        and "chat.type" not in line
+        and "entity.type" not in line
+    ]
+    assert found == []

@@ -36,16 +36,51 @@ def test_a_state_round_trips_through_a_json_able_dict() -> None:
 
 
 def test_dumps_is_compact_and_keeps_unicode_readable() -> None:
-    assert dumps(State()).startswith('{"version":1,"flow":null,"node":null,"data":{},')
+    assert dumps(State()).startswith('{"version":2,"flow":null,"node":null,"data":{},')
     assert "Sam 💔 \u05e9\u05dc\u05d5\u05dd" in dumps(FULL)
 
 
 def test_the_version_is_written() -> None:
-    assert state_to_json(State())["version"] == 1
+    assert state_to_json(State())["version"] == 2
 
 
 def test_missing_optional_fields_take_their_defaults() -> None:
-    assert state_from_json({"version": 1}) == State()
+    assert state_from_json({"version": 2}) == State()
+
+
+def test_a_version_1_state_is_upgraded_with_its_side_questions_in_fields_of_their_own() -> None:
+    """A new version of the state used to reset people's conversations; now it is upgraded."""
+    old = {
+        "version": 1,
+        "flow": "reflect",
+        "node": "mantras.tz",
+        "data": {
+            "name": "Sam",
+            "_switch": "checkin",
+            "_safety": "reflect.reciprocal",
+            "_safety_step": "unsafe",
+            "_tz_candidates": ["America/Indiana/Indianapolis", "America/Indiana/Vevay"],
+            "_gentle": True,
+            "_low": True,
+            "_has_plan": True,
+        },
+        "paused": {"flow": "checkin", "data": {"news": "hi", "_gentle": True}},
+        "ask": 7,
+    }
+    state = state_from_json(old)
+    assert state.version == 2
+    assert state.data == {"name": "Sam"}
+    assert state.switch_to == "checkin"
+    assert (state.safety_then, state.safety_step) == ("reflect.reciprocal", "unsafe")
+    assert state.zones_offered == ("America/Indiana/Indianapolis", "America/Indiana/Vevay")
+    assert state.gentle and state.low
+    assert state.paused == {"flow": "checkin", "data": {"news": "hi"}, "gentle": True}
+    assert (state.flow, state.node, state.ask) == ("reflect", "mantras.tz", 7)
+    assert state_from_json(state_to_json(state)) == state
+
+
+def test_a_version_1_state_with_nothing_aside_is_upgraded_unchanged() -> None:
+    assert state_from_json({"version": 1, "data": {"name": "Ana"}}) == State(data={"name": "Ana"})
 
 
 def good() -> dict[str, Any]:
@@ -55,15 +90,16 @@ def good() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("version", 2, "unknown state version 2"),
+        ("version", 3, "unknown state version 3"),
+        ("version", 0, "unknown state version 0"),
         ("version", None, "unknown state version None"),
         ("version", "1", "unknown state version '1'"),
         ("flow", 3, "flow must be a string or null"),
         ("node", ["reflect.kind"], "node must be a string or null"),
         ("data", [], "data must be an object"),
         ("data", "{}", "data must be an object"),
-        ("trail", "reflect.name", "trail must be a list of node ids"),
-        ("trail", [1, 2], "trail must be a list of node ids"),
+        ("trail", "reflect.name", "trail must be a list of strings"),
+        ("trail", [1, 2], "trail must be a list of strings"),
         ("ask", "12", "ask must be a non-negative integer"),
         ("ask", -1, "ask must be a non-negative integer"),
         ("ask", True, "ask must be a non-negative integer"),

@@ -172,7 +172,7 @@ def test_a_mantras_menu_left_open_hours_ago_does_not_hold_up_a_check_in(chat: Ch
     chat.command("checkin", after=timedelta(hours=5))
     assert chat.state.flow == "checkin"
     assert chat.state.node == "checkin.person"
-    assert "_switch" not in chat.state.data
+    assert chat.state.switch_to is None
 
 
 def test_a_reflection_with_answers_still_asks_before_switching(chat: Chat) -> None:
@@ -180,7 +180,7 @@ def test_a_reflection_with_answers_still_asks_before_switching(chat: Chat) -> No
     chat.text("Sam")
     chat.command("checkin")
     assert chat.state.flow == "reflect"
-    assert chat.state.data.get("_switch") == "checkin"
+    assert chat.state.switch_to == "checkin"
 
 
 def test_a_check_in_reminder_can_be_answered_in_words(script: Script) -> None:

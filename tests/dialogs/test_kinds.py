@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from dialogs import Pick, Reply, Text, step
-from dialogs.script import KINDS
+from dialogs.script import CONNECTIONS as KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,7 +69,7 @@ def test_workplace_mistreatment_gets_workplace_help_beside_the_general_resources
     chat.press("Hostile or demeaning (bullying, harassment)")
     chat.press("Done")
     shown = "\n".join(r.text for r in chat.last.replies)
-    assert chat.state.data["_safety"] == "reflect.begging"
+    assert chat.state.safety_then == "reflect.begging"
     assert script.say("work_help") in shown
     assert script.say("safety") in shown
     assert "HR" in shown and "union" in shown

@@ -20,8 +20,9 @@ from dialogs.listening import (
     remember,
     shorten,
 )
+from dialogs.loading import build_script
 from dialogs.safety import concern
-from dialogs.script import ScriptError, build_script
+from dialogs.script import ScriptError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -19,7 +19,7 @@ from dialogs import (
     Text,
     step,
 )
-from dialogs.flow import MAX_PEOPLE
+from dialogs.endings import MAX_PEOPLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -352,7 +352,7 @@ def test_a_typed_number_at_the_switch_prompt_answers_the_switch(chat: Chat) -> N
     chat.command("checkin")
     chat.text("Sam")
     chat.command("reflect")
-    assert chat.state.data.get("_switch") == "reflect"
+    assert chat.state.switch_to == "reflect"
     chat.text("2")
     assert chat.state.flow == "reflect"
     assert chat.state.node == "reflect.name"

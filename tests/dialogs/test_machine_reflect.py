@@ -336,7 +336,7 @@ def test_emotionally_abusive_leads_to_the_safety_message_and_question(
     result = step(state, Pick("thr:reflect.self:done:15", AT), script)
 
     assert result.state.node == SELF  # the care step is no question of its own
-    assert result.state.data["_safety"] == "reflect.begging"
+    assert result.state.safety_then == "reflect.begging"
     answer, message, ask = result.replies
     assert answer == Reply("Draining, Emotionally abusive", kind="answer")
     assert message.text.startswith(script.node("reflect.safety").prompt)
@@ -373,7 +373,8 @@ def test_stop_after_the_safety_message_keeps_the_reflection_to_take_up_later(
     assert result.replies[1].text == script.say("safety_stopped")
     assert result.state.flow is None
     assert result.state.paused["node"] == "reflect.begging"
-    assert result.state.paused["data"] == {"name": "Sam", "self": ["abusive"], "_gentle": True}
+    assert result.state.paused["data"] == {"name": "Sam", "self": ["abusive"]}
+    assert result.state.paused["gentle"] is True
 
 
 def test_typed_stop_at_the_safety_message_also_stops(

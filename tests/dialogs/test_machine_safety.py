@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from conftest import Chat
 
 from dialogs import Command, Pick, SnoozeMantras, State, Text, step
-from dialogs.care import GENTLE_KEY, SAFETY_KEY, STEP_KEY, with_resources
+from dialogs.care import with_resources
 from dialogs.script import Script
 
 CRISIS = "I don't want to be here anymore"
@@ -54,8 +54,8 @@ def test_a_worrying_note_is_kept_then_asked_then_safe_goes_on_gently(
     assert chat.last.replies[0].text == SAFE and chat.last.replies[0].kind == "answer"
     assert chat.last.replies[1].text == script.say("safety_safe")
     assert chat.state.node == "reflect.reciprocal"
-    assert SAFETY_KEY not in chat.state.data
-    assert chat.state.data[GENTLE_KEY] is True
+    assert chat.state.safety_then is None
+    assert chat.state.gentle is True
 
 
 def test_no_slogan_follows_a_disclosure_and_the_judging_questions_are_left_out(
@@ -91,7 +91,7 @@ def test_not_safe_puts_the_resources_first_and_the_reflection_waits(
     assert script.say("safety") in urgent.text
     assert question.text == script.say("safety_unsafe_question")
     assert [b.label for b in question.buttons] == ["I'm safe now", "Make a safety plan"]
-    assert chat.state.data[STEP_KEY] == "unsafe"
+    assert chat.state.safety_step == "unsafe"
     chat.text("Maybe it's my fault")  # anything else: the reflection still waits
     assert texts(chat)[-1] == script.say("safety_unsafe_question")
     assert chat.state.node == "reflect.serving_note"
@@ -142,7 +142,7 @@ def test_typed_answers_to_the_safety_question_are_understood(chat: Chat, script:
     chat.text("no, and he hits me")
     assert helped(chat, script, "abuse")
     chat.text("no i'm not safe")
-    assert chat.state.data[STEP_KEY] == "unsafe"
+    assert chat.state.safety_step == "unsafe"
     chat.text("i'm safe now")
     assert chat.question.text == "Is it reciprocal?"
 
@@ -153,7 +153,7 @@ def test_yes_typed_to_the_safety_question_means_safe(chat: Chat) -> None:
     chat.text("he hits me")
     chat.text("yes")
     assert chat.state.node == "reflect.reciprocal"
-    assert SAFETY_KEY not in chat.state.data
+    assert chat.state.safety_then is None
 
 
 def test_a_newcomer_in_crisis_gets_help_before_anything_else(chat: Chat, script: Script) -> None:
@@ -209,7 +209,7 @@ def test_a_command_leaves_the_question_and_does_what_it_says(chat: Chat, script:
     chat.text("I hurt myself again")
     old = chat.button(SAFE)
     chat.command("back")
-    assert chat.state.node == "reflect.closure" and SAFETY_KEY not in chat.state.data
+    assert chat.state.node == "reflect.closure" and chat.state.safety_then is None
     chat.pick(old.data)
     assert script.say("stale_button") in texts(chat)
     assert chat.state.node == "reflect.closure"
@@ -222,7 +222,7 @@ def test_choosing_emotionally_abusive_asks_the_safety_question_once(
     chat.walk_to("reflect.self")
     chat.text("abusive")  # typed: the option itself, which leads to the safety question
     chat.text("done")
-    assert chat.state.data[SAFETY_KEY] == "reflect.begging"
+    assert chat.state.safety_then == "reflect.begging"
     assert sum(script.say("safety") in t for t in texts(chat)) == 1
     assert texts(chat)[-1] == script.say("safety_question")
     chat.press(SAFE)
@@ -243,7 +243,7 @@ def test_after_a_long_silence_help_comes_first(
     later = Text("I want to die", at=_at(state) + timedelta(days=2))
     result = step(state, later, script)
     assert result.replies[0].text.startswith(script.say("safety_crisis"))
-    assert result.state.data[SAFETY_KEY] == "reflect.closure"
+    assert result.state.safety_then == "reflect.closure"
     assert "closure" not in result.state.data
     assert result.state.data["opening"] == "I want to die"  # kept, not taken as an answer
 
@@ -251,7 +251,7 @@ def test_after_a_long_silence_help_comes_first(
 def test_a_forged_safety_button_changes_nothing(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    state = at_node("reflect.closure", data={SAFETY_KEY: "reflect.decision"})
+    state = at_node("reflect.closure", safety_then="reflect.decision", safety_step="ask")
     result = step(state, Pick("thr:core.safety:jump:5", _at(state)), script)
     assert result.state.data == state.data
     assert result.replies[-1].text == script.say("safety_question")
@@ -273,9 +273,9 @@ def test_the_resources_can_be_replaced(script: Script) -> None:
 def test_help_state_survives_a_command_free_turn_only(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    state = at_node("reflect.closure", data={SAFETY_KEY: "reflect.decision"})
+    state = at_node("reflect.closure", safety_then="reflect.decision", safety_step="ask")
     result = step(state, Command("help", _at(state)), script)
-    assert SAFETY_KEY not in result.state.data
+    assert result.state.safety_then is None
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from dialogs.loading import build_script
 from dialogs.safety import SafetyRules, concern, normalize, rules_from
-from dialogs.script import Script, ScriptError, build_script
+from dialogs.script import Script, ScriptError
 
 LABELLED = tomllib.loads((Path(__file__).parent / "safety_messages.toml").read_text("utf-8"))
 NEEDS_HELP = ("crisis", "abuse")

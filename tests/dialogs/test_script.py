@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dialogs import Script, ScriptError
-from dialogs.script import build_script
+from dialogs.loading import build_script
 
 QUESTIONS = (
     "Is this connection still serving me?",
@@ -219,7 +219,7 @@ def _missing_start(docs: dict[str, dict[str, Any]]) -> None:
         (_unknown_field_in_prompt, "node demo.pick prompt: unknown field(s) ['nmae']"),
         (_unknown_field_in_message, "message stale_button: unknown field(s) ['yesterday']"),
         (_long_button, "exceeds 64 bytes"),
-        (_unknown_type, "node demo.pick: unknown type 'slider'"),
+        (_unknown_type, "demo.toml: unknown node type 'slider'"),
         (_then_on_a_choice, "node demo.pick: 'then' only works on a multi question"),
         (_bad_time_zone, "node demo.zone: 'Mars/Olympus_Mons' is not a known time zone"),
         (_bad_tz_alias, "'gotham' points to unknown zone 'America/Gotham'"),

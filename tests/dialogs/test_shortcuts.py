@@ -61,7 +61,7 @@ def test_in_the_middle_of_a_reflection_it_asks_before_switching(script: Script) 
     result = step(busy, Command("mantras", AT, "off"), script)
     assert result.effects == ()
     assert result.state.flow == "reflect"
-    assert result.state.data.get("_switch") == "mantras"
+    assert result.state.switch_to == "mantras"
 
 
 def test_a_first_contact_with_arguments_still_says_what_the_bot_is(script: Script) -> None:

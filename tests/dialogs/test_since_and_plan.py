@@ -71,7 +71,7 @@ def test_words_typed_instead_of_an_answer_are_heard_and_what_they_came_for_goes_
 ) -> None:
     asked = step(disclosed(20), Command("reflect", AT), script).state
     result = step(asked, Text("honestly I still feel awful about it", AT), script)
-    assert result.state.data.get("_since") is None
+    assert result.state.since_then is None
     assert result.state.flow is None  # typed words with nothing open: heard, and the choices
 
 
