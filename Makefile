@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit lock bench chat docs clean
+.PHONY: run test lint audit lock bench chat docs graph clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test: lint
 
 docs: $(STAMP)
 	@$(BIN)/python -m tools.conversation
+
+graph: $(STAMP)
+	@$(BIN)/python -m tools.graph
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench
