@@ -207,7 +207,7 @@ def test_run_with_an_env_file_but_no_tokens_says_how_to_add_them_and_opens_the_t
 def test_run_with_no_env_file_at_all_says_there_is_none_not_that_it_lacks_tokens(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    """BUG: "No TELEGRAM_TOKEN or DISCORD_TOKEN in .env" was said with no .env at all."""
+    """With no .env at all, the start says there is none, not that it lacks tokens."""
     chat = start("run", env=env, cwd=tmp_path)
     greeting = chat.read_turn()
     status, _ = chat.close()

@@ -105,7 +105,7 @@ async def test_subscribe_in_the_terminal_and_a_mantra_arrives_a_minute_later(
             delivered = screen.getvalue()[at:arrived]
             assert any(line in delivered for line in opened.script.mantras)
             assert "(type “Stop mantras” or “Snooze for a week”)" in delivered
-            assert "4) Stop mantras" not in delivered  # BUG: numbered after the open question
+            assert "4) Stop mantras" not in delivered  # not numbered after the open question
 
             typed("stop mantras")  # its words, as printed with the mantra
             await screen.shows("Mantras are off:", after=arrived)

@@ -129,7 +129,7 @@ def test_choices_where_a_number_is_a_value_are_listed_without_numbers() -> None:
 
 
 def test_long_lines_wrap_between_words_never_inside_one() -> None:
-    """BUG: long lines wrapped in the middle of words in the terminal."""
+    """Long lines wrap between words in the terminal, never inside one."""
     text = "Closure often doesn't come from the other person — it comes from within. " * 3
     reply = Reply(text.strip(), kind="ask", buttons=(Button("thr:a:b:1", "Skip"),))
     lines = render(reply, width=40).splitlines()

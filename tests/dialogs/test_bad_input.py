@@ -138,7 +138,7 @@ def test_emoji_only_at_a_choice_gets_a_hint(script: Script, at_kind: State) -> N
 
 
 def test_a_superscript_digit_at_a_choice_gets_a_hint(script: Script, at_kind: State) -> None:
-    """BUG: match_option checks `key.isdigit()` ("²" passes) and then int("²") raises."""
+    """A superscript digit is no option's number (it is a digit to `isdigit()`, not to `int()`)."""
     result = step(at_kind, Text("²", AT), script)
     assert result.replies[0] == Reply(script.say("hint_choice"), kind="notice")
 

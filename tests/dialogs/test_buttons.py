@@ -166,7 +166,7 @@ def test_a_forged_button_is_noticed_and_nothing_changes(
 def test_a_button_with_a_superscript_ask_number_is_forged(
     script: Script, at_pattern: State
 ) -> None:
-    """BUG: "²".isdigit() is true, so parse_button calls int("²") and raises ValueError."""
+    """A button whose ask counter is a superscript digit is forged, and nothing raises."""
     result = step(at_pattern, Pick("thr:reflect.pattern:one_off:²", AT), script)
     assert result.replies[0].text == script.say("forged_button")
 

@@ -81,7 +81,7 @@ def test_back_to_a_choice_marks_the_one_chosen(chat: Chat) -> None:
 
 
 def test_a_check_in_that_decides_to_let_go_leaves_no_reminder_pending(chat: Chat) -> None:
-    """BUG: a check-in deciding to let go left the reflection's reminder pending."""
+    """A check-in that decides to let go, and asks for no reminder, leaves none pending."""
     remind = (AT + timedelta(days=3)).isoformat()
     chat.state = State(intro_seen=True, people=({**SAM, "remind_at": remind},))
     chat.command("checkin")
@@ -95,7 +95,7 @@ def test_a_check_in_that_decides_to_let_go_leaves_no_reminder_pending(chat: Chat
 
 
 def test_finishing_a_check_in_replaces_the_reflections_reminder(chat: Chat) -> None:
-    """BUG: a check-in left the reflection's reminder as it was, beside any new one."""
+    """A check-in's reminder replaces the one asked for before (one reminder per person)."""
     remind = (AT + timedelta(days=3)).isoformat()
     chat.state = State(intro_seen=True, people=({**SAM, "remind_at": remind},))
     chat.command("checkin")
@@ -111,7 +111,7 @@ def test_finishing_a_check_in_replaces_the_reflections_reminder(chat: Chat) -> N
 def test_turning_mantras_off_says_reminders_still_come_when_one_is_due(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    """BUG: "Nothing more will be sent" was said while check-in reminders were pending."""
+    """Turning mantras off says check-in reminders still come, when one is due."""
     remind = (AT + timedelta(days=3)).isoformat()
     state = at_node(
         "mantras.menu",
@@ -143,7 +143,7 @@ def test_stop_under_a_mantra_says_reminders_still_come_when_one_is_due(script: S
 def test_typing_3_on_the_check_in_question_means_three_days_not_the_third_choice(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    """BUG: "type a number of days (1–90)": 3 picked option 3 (In two weeks)."""
+    """Where a number of days is asked, a typed number is days, never a choice's position."""
     for typed, days in (("3", 3), ("5", 5)):
         result = step(at_node("reflect.followup"), Text(typed, AT), script)
         (finish,) = [e for e in result.effects if isinstance(e, Finish)]
@@ -156,7 +156,7 @@ def test_typing_3_on_the_check_in_question_means_three_days_not_the_third_choice
 
 
 def test_the_mantra_offer_is_not_made_again_when_mantras_are_on(chat: Chat) -> None:
-    """BUG: the offer at the end of a reflection was made to someone who had mantras on."""
+    """The mantra offer at the end of a reflection is not made to someone who has them on."""
     chat.state = State(intro_seen=True, mantras={"enabled": True, "time": "09:00", "tz": "UTC"})
     chat.command("reflect")
     chat.walk_to("reflect.followup")
@@ -166,7 +166,7 @@ def test_the_mantra_offer_is_not_made_again_when_mantras_are_on(chat: Chat) -> N
 
 
 def test_a_mantras_menu_left_open_hours_ago_does_not_hold_up_a_check_in(chat: Chat) -> None:
-    """BUG: a /mantras menu left open was "the middle" of something when /checkin came."""
+    """A /mantras menu left open holds up nothing: there is nothing in it to lose."""
     chat.state = State(intro_seen=True, people=(SAM,))
     chat.command("mantras")
     chat.command("checkin", after=timedelta(hours=5))

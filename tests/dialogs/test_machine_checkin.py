@@ -65,7 +65,7 @@ def test_a_check_in_with_nobody_yet_starts_with_name_and_kind(script: Script) ->
 
 
 def test_a_check_in_with_nobody_yet_says_why_it_asks_who(script: Script) -> None:
-    """BUG: the `no_people` message exists for this case but is never said."""
+    """A check-in with nobody reflected on yet says why it asks who."""
     result = step(State(intro_seen=True, ask=4), Command("checkin", AT), script)
     assert Reply(script.say("no_people")) in result.replies
 
@@ -116,7 +116,7 @@ def test_choosing_a_person_recalls_what_was_written_last_time(
 
 
 def test_someone_new_is_asked_what_has_been_happening_not_what_is_new(chat: Chat) -> None:
-    """BUG: "Anything new with Mum since last time?" was asked right after adding Mum."""
+    """Someone just added is asked what has been happening, not what is new since last time."""
     chat.state = State(intro_seen=True, people=(SAM,))
     chat.command("checkin")
     chat.press("Someone new")
@@ -355,8 +355,8 @@ def test_a_check_in_about_a_person_without_a_decision_skips_the_keep_question(
 
 
 def test_back_to_someone_new_forgets_the_person_chosen_before(chat: Chat) -> None:
-    """BUG: choosing Sam, going back and choosing "Someone new" keeps Sam's `prev_decision`,
-    so the new person is asked "Last time you chose: …" and inherits Sam's decision."""
+    """Going back from Sam to "Someone new" forgets Sam's decision: the new person is not asked
+    "Last time you chose: …", and inherits nothing."""
     chat.state = State(intro_seen=True, people=(SAM,))
     chat.command("checkin")
     chat.press("Sam (romantic)")

@@ -106,7 +106,7 @@ def test_back_when_idle_has_nothing_to_go_back_to(script: Script) -> None:
 def test_cancel_mid_flow_with_answers_asks_once_before_dropping_them(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    """BUG: /cancel threw a half-done reflection away without asking."""
+    """A half-done reflection is not thrown away without asking once."""
     state = at_node("reflect.pattern", data={"name": "Sam"}, trail=("reflect.name",), ask=7)
     asked = step(state, Command("cancel", AT), script)
 
@@ -212,7 +212,7 @@ def test_history_asks_the_service_for_a_page(script: Script, arg: str, page: int
 
 
 def test_history_with_a_superscript_digit_is_read_as_the_first_page(script: Script) -> None:
-    """BUG: "²".isdigit() is true but int("²") raises ValueError."""
+    """A superscript digit is no page number: the first page is shown."""
     result = step(State(intro_seen=True), Command("history", AT, "²"), script)
     assert result.effects == (ShowHistory(page=0),)
 

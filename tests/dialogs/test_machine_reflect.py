@@ -274,7 +274,7 @@ def test_done_with_nothing_chosen_gives_a_hint_and_stays(
 def test_the_hint_for_done_with_nothing_chosen_only_suggests_what_works(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    """BUG: the hint says "/skip if none fits", but the signals question cannot be skipped."""
+    """The hint on the signals question offers no /skip: that question cannot be skipped."""
     state = at_node(SIGNALS, ask=3)
     hint = step(state, Pick("thr:reflect.signals:done:3", AT), script).replies[0].text
     skipped = step(state, Command("skip", AT), script)
@@ -476,7 +476,7 @@ def test_the_follow_up_days_are_understood(
 def test_a_typed_small_number_of_days_means_days_not_an_option_number(
     script: Script, at_node: Callable[..., State]
 ) -> None:
-    """BUG: typing "3" picks the third option ("In two weeks", 14 days) instead of 3 days."""
+    """Typing 3 where days are asked is three days, not the third option (two weeks)."""
     result = step(at_node(FOLLOWUP, ask=20), Text("3", AT), script)
     finish = result.effects[0]
     assert isinstance(finish, Finish)

@@ -61,8 +61,8 @@ def test_a_worrying_note_is_kept_then_asked_then_safe_goes_on_gently(
 def test_no_slogan_follows_a_disclosure_and_the_judging_questions_are_left_out(
     chat: Chat, script: Script
 ) -> None:
-    """BUG: after "everyone would be better off without me" and "Go on", the next line was a
-    slogan ("Self-respect is non-negotiable…")."""
+    """After "everyone would be better off without me" and going on, no slogan comes next and
+    the questions that judge the relationship are left out."""
     chat.command("reflect")
     chat.walk_to("reflect.love_note")
     chat.text("some nights I think everyone would be better off without me")
@@ -121,7 +121,7 @@ def test_not_safe_then_a_safety_plan_sets_the_reflection_aside_and_takes_it_up_a
 def test_safe_but_stop_keeps_what_was_written_and_reflect_takes_it_up(
     chat: Chat, script: Script
 ) -> None:
-    """BUG: stopping after a crisis said "nothing from this check-in was kept"."""
+    """Stopping after a disclosure is warm and keeps what was written."""
     chat.command("checkin")
     chat.text("Mum")
     chat.press("Family")
@@ -191,7 +191,7 @@ def test_other_words_while_asked_get_a_gentle_hint_and_a_new_disclosure_its_own_
 def test_a_second_disclosure_in_a_day_is_answered_as_a_second_one(
     chat: Chat, script: Script
 ) -> None:
-    """BUG: a second disclosure the same day got the same text word for word."""
+    """A second disclosure the same day is answered as a second one, not word for word again."""
     chat.text(CRISIS)
     first = chat.last.replies[0].text
     chat.press(SAFE)
@@ -332,7 +332,7 @@ def test_a_line_that_could_read_as_disappear_is_not_shown_in_the_two_days_after(
 def test_a_feeling_of_one_gets_care_and_the_resources_not_a_mantra(
     chat: Chat, script: Script
 ) -> None:
-    """BUG: a check-in rated 1/5 was answered with a mantra."""
+    """A check-in rated 1 of 5 ends with care and the resources, never an essay line."""
     chat.command("checkin")
     chat.command("skip")
     chat.press("Friendship")
