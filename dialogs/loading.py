@@ -23,6 +23,7 @@ from dialogs.script import (
     CONNECTIONS,
     WORD_COMMANDS,
     CardLine,
+    CommandSpec,
     Flow,
     Node,
     NodeType,
@@ -146,6 +147,27 @@ def _held(held: Iterable[str], mantras: tuple[str, ...]) -> frozenset[int]:
     return indices
 
 
+def _command(raw: Mapping[str, Any], where: str) -> CommandSpec:
+    extra = set(raw) - {"name", "menu", "help"}
+    name = str(raw.get("name", ""))
+    if extra or not name.isidentifier() or name != name.lower() or len(name) > 32:
+        raise ScriptError(f"{where}: a command is {{name, menu, help}}, name in lower case")
+    menu = str(raw.get("menu", ""))
+    if len(menu) > 100:
+        raise ScriptError(f"{where}: /{name}'s menu line is over 100 characters")
+    return CommandSpec(name=name, menu=menu, help=str(raw.get("help", "")))
+
+
+def _help_text(raw: Mapping[str, Any], commands: list[CommandSpec], where: str) -> str:
+    """``/help``, made from the commands' own lines: it cannot miss one."""
+    try:
+        lines = [str(raw["intro"])]
+        lines += [str(raw["line"]).format(name=c.name, help=c.help) for c in commands if c.help]
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ScriptError(f"{where}: [help] needs intro and line ({exc})") from exc
+    return "\n".join(lines)
+
+
 def _card_line(raw: Mapping[str, Any], where: str) -> CardLine:
     extra = set(raw) - {"answer", "say", "gap"}
     if extra or (raw.get("gap") and set(raw) != {"gap"}):
@@ -182,6 +204,7 @@ def build_script(
     care_hold_hours, since_after_hours = 48, 2
     held: list[str] = []
     words: dict[str, str] = {}
+    commands: list[CommandSpec] = []
     popular: tuple[str, ...] = ()
     for name, doc in sorted(documents.items()):
         if "flow" in doc:
@@ -229,6 +252,9 @@ def build_script(
             care_hold_hours = int(doc["care"].get("hold_hours", care_hold_hours))
             since_after_hours = int(doc["care"].get("since_after_hours", since_after_hours))
         held.extend(str(line) for line in doc.get("held_after_disclosure", ()))
+        commands.extend(_command(c, name) for c in doc.get("command", ()))
+        if "help" in doc and "command" in doc:
+            messages["help"] = _help_text(doc["help"], commands, name)
         for command, typed in doc.get("words", {}).items():
             if command not in WORD_COMMANDS:
                 raise ScriptError(f"{name}: [words] {command!r} is not a command typed bare")
@@ -257,6 +283,7 @@ def build_script(
         since_after_hours=since_after_hours,
         held_mantras=_held(held, mantras),
         words=words,
+        commands=tuple(commands),
         popular_zones=popular,
         zone_rules=dict(zone_rules or {}),
     )

@@ -127,6 +127,16 @@ class Node:
 
 
 @dataclass(frozen=True)
+class CommandSpec:
+    """A command as the content names it: ``menu`` lists it on the platforms, ``help`` in
+    ``/help`` (either may be empty: the command works, unlisted)."""
+
+    name: str
+    menu: str = ""
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class CardLine:
     """One line of the summary card: an answer shown with a message, or a gap."""
 
@@ -179,6 +189,13 @@ class Script:
     """Time zone → the country it is in (from the time zone database's ``zone.tab``)."""
     words: Mapping[str, str] = field(default_factory=dict)
     """A word typed without a slash (lower case) → the command it stands for."""
+    commands: tuple[CommandSpec, ...] = ()
+    """Every command, in the order the platforms list them (``content/commands.toml``)."""
+
+    def menu_commands(self) -> tuple[CommandSpec, ...]:
+        """The commands the platforms' menus list, with their descriptions."""
+        return tuple(c for c in self.commands if c.menu)
+
     popular_zones: tuple[str, ...] = ()
     """Zones offered first when a person finds theirs by typing their local time."""
     zone_rules: Mapping[str, tzinfo] = field(default_factory=dict, compare=False, repr=False)

@@ -365,3 +365,14 @@ def test_the_people_a_state_remembers_are_bounded(chat: Chat) -> None:
         chat.press("No, thanks")
     assert len(chat.state.people) == MAX_PEOPLE == 8
     assert chat.state.people[-1]["id"] == "p30"
+
+
+def test_the_commands_the_content_lists_are_the_ones_the_machine_answers(script: Script) -> None:
+    from dialogs.commands import HANDLERS
+
+    assert {c.name for c in script.commands} == set(HANDLERS)
+    listed = {c.name for c in script.menu_commands()}
+    assert listed <= set(HANDLERS)
+    for command in script.commands:  # /help names every command it describes, and no other
+        assert (f"/{command.name} — " in script.say("help")) == bool(command.help)
+    assert set(script.words.values()) <= set(HANDLERS)
