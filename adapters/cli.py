@@ -37,7 +37,7 @@ from bot.core import Core, open_core
 from bot.errors import ConfigError, ThresholdError
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
-from bot.sqlite_seals import rotate_file
+from bot.sqlite.seals import rotate_file
 
 __all__ = ["PLATFORMS", "Platform", "main"]
 

@@ -11,7 +11,7 @@ Same shape as every other adapter: two pure functions that translate, and a smal
   echoed ``→``; in a terminal, long lines are wrapped between words.
 * :func:`run_console` reads lines (from a terminal or a pipe), hands each event to the
   conversation service and prints what comes back.
-* :class:`ConsoleDeliverer` is the terminal's :class:`bot.delivery.Deliverer`: while the chat
+* :class:`ConsoleDeliverer` is the terminal's :class:`bot.ports.delivery.Deliverer`: while the chat
   runs, a scheduled mantra or reminder is printed between the turns, its choices given as
   words to type (so the open question's numbers still mean what they did).
 
@@ -35,10 +35,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.delivery import DeliveryFailed
+from bot.ports.delivery import DeliveryFailed
+from bot.ports.store import Address, UserKey
 from bot.pseudonyms import digest
-from bot.sqlite_support import FILE_MODE, FOLDER_MODE
-from bot.store import Address, UserKey
+from bot.sqlite.support import FILE_MODE, FOLDER_MODE
 from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
 
 if TYPE_CHECKING:

@@ -40,8 +40,8 @@ from bot import crypto
 from bot.errors import ConfigError, MigrationError
 from bot.migrate import shipped
 from bot.settings import Settings, load_settings
-from bot.sqlite_seals import KeyCheck, key_matches, stored_check
-from bot.sqlite_support import describe
+from bot.sqlite.seals import KeyCheck, key_matches, stored_check
+from bot.sqlite.support import describe
 
 __all__ = [
     "CHECKS",

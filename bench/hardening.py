@@ -25,7 +25,7 @@ from adapters.telegram import run_telegram
 from adapters.telegram.webhook import serving_webhook
 from bench.table import Row
 from bot.core import open_core
-from bot.memory_store import MemoryStore
+from bot.memory.store import MemoryStore
 from bot.settings import Settings
 from tests.standins.telegram_api import TOKEN, TelegramAPI
 

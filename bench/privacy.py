@@ -20,8 +20,8 @@ from bench.walker import Walker
 from bot.charts import Labels, Point, Series, render_png
 from bot.conversations import Conversations
 from bot.crypto import Sealer, cipher_for, new_key
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.safety import concern
 

@@ -34,15 +34,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.table import Row
-from bot.delivery import DeliveryFailed
-from bot.fanout import Limit
 from bot.migrate import migrate
-from bot.recurrence import next_occurrence
-from bot.schedule_store import Graces
-from bot.scheduler import Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, to_db_time
+from bot.ports.delivery import DeliveryFailed
+from bot.ports.schedule import Graces
+from bot.ports.store import Address, to_db_time
+from bot.schedule.fanout import Limit
+from bot.schedule.recurrence import next_occurrence
+from bot.schedule.scheduler import Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.model import Reply
 

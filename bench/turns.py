@@ -19,8 +19,8 @@ from pathlib import Path
 from bench.table import Row
 from bench.walker import Walker
 from bot.conversations import Conversations
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs import dumps, load_script
 
 SEQUENTIAL_TURNS = 6_000

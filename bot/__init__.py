@@ -13,10 +13,8 @@ from bot.errors import (
     StoreUnavailable,
     ThresholdError,
 )
-from bot.memory_store import MemoryStore
-from bot.settings import Settings, load_settings
-from bot.sqlite_store import SqliteStore
-from bot.store import (
+from bot.memory.store import MemoryStore
+from bot.ports.store import (
     Address,
     AnswerRow,
     Due,
@@ -31,6 +29,8 @@ from bot.store import (
     TurnWrite,
     UserKey,
 )
+from bot.settings import Settings, load_settings
+from bot.sqlite.store import SqliteStore
 
 __all__ = [
     "EXPORT_FORMAT",

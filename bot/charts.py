@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from bot.store import RecordSummary
+from bot.ports.store import RecordSummary
 from dialogs.model import JSON
 
 if TYPE_CHECKING:

@@ -33,8 +33,8 @@ from bot.charts import CHART_RECORDS, Charts, Labels, chart_series
 from bot.effects import answer_kinds, turn_write
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
-from bot.recurrence import zone
-from bot.store import Address, Store, UserKey, to_db_time, utc_now
+from bot.ports.store import Address, Store, UserKey, to_db_time, utc_now
+from bot.schedule.recurrence import zone
 from dialogs import records
 from dialogs.model import (
     Attachment,

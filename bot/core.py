@@ -3,8 +3,8 @@
 ``adapters/cli.py`` builds :class:`~bot.settings.Settings` and enters ``open_core(settings)``;
 adapters then only ever talk to :attr:`Core.conversations`. Each long-lived part is entered on
 one :class:`contextlib.AsyncExitStack`, so it is closed in reverse order however the process
-ends; the scheduler (scheduled mantras and reminders, :mod:`bot.scheduler`) is entered on the
-same stack, after the store it reads from, so it stops before the store closes.
+ends; the scheduler (scheduled mantras and reminders, :mod:`bot.schedule.scheduler`) is entered
+on the same stack, after the store it reads from, so it stops before the store closes.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from datetime import datetime, timedelta
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for
-from bot.delivery import Deliverer
-from bot.fanout import Limit
 from bot.metrics import Metrics
+from bot.ports.delivery import Deliverer
+from bot.ports.schedule import Graces
+from bot.ports.store import Store, utc_now
 from bot.safety_resources import script_for
-from bot.schedule_store import Graces
-from bot.scheduler import Scheduler
+from bot.schedule.fanout import Limit
+from bot.schedule.scheduler import Scheduler
 from bot.settings import Settings
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
-from bot.store import Store, utc_now
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
 

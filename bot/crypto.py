@@ -1,7 +1,7 @@
 """Encryption at rest: what people wrote is stored sealed with AES-256-GCM when a key is set.
 
 Sealed columns (everything a person wrote or chose, and whatever holds it) are listed, with how
-each row names its owner, in :data:`bot.sqlite_seals.SEALED`: the dialog state, every answer's
+each row names its owner, in :data:`bot.sqlite.seals.SEALED`: the dialog state, every answer's
 text, choice and rating, a scheduled delivery's payload, and an update waiting in the webhook
 inbox. Ids and times stay plain: they are what rows are found by.
 
@@ -14,7 +14,7 @@ a sealed column is refused the same way: it can only have been written by someon
 key. The threat model is in ``docs/encryption.md``.
 
 Sealing costs a few microseconds a value; the key check, re-sealing and rotation on an open
-database are :mod:`bot.sqlite_seals`.
+database are :mod:`bot.sqlite.seals`.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Cipher:
 
     def open_legacy(self, value: object, column: str) -> str | None:
         """A value sealed under scheme 1 (the column name as associated data), or plain as
-        scheme 1 allowed: only for re-sealing it (:mod:`bot.sqlite_seals`)."""
+        scheme 1 allowed: only for re-sealing it (:mod:`bot.sqlite.seals`)."""
         if not isinstance(value, bytes):
             return None if value is None else str(value)
         return self._open(value, column.encode("ascii"), column)

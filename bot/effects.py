@@ -11,8 +11,8 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.recurrence import next_occurrence
-from bot.store import Address, AnswerRow, Due, FinishedRecord, MantraSettings, TurnWrite
+from bot.ports.store import Address, AnswerRow, Due, FinishedRecord, MantraSettings, TurnWrite
+from bot.schedule.recurrence import next_occurrence
 from dialogs.model import (
     JSON,
     Cancel,
@@ -87,7 +87,7 @@ def mantra_settings(effect: SetMantras, at: datetime) -> MantraSettings:
 def turn_write(
     result: Step, kinds: Mapping[str, str], *, address: Address | None, at: datetime
 ) -> TurnWrite:
-    """Everything the turn ``result`` persists, for one :meth:`bot.store.Store.save`."""
+    """Everything the turn ``result`` persists, for one :meth:`bot.ports.store.Store.save`."""
     finished: list[FinishedRecord] = []
     schedule: list[Due] = []
     cancel: list[str] = []

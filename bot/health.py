@@ -4,7 +4,7 @@ Healthy means all three:
 
 * the process is up (it answers at all);
 * the database answers one cheap query within :data:`DATABASE_TIMEOUT` seconds, and the writer
-  that saves every turn is running (:meth:`bot.store.Store.ping`);
+  that saves every turn is running (:meth:`bot.ports.store.Store.ping`);
 * every platform the process was started for is connected: its adapter has registered its
   deliverer in ``core.deliverers`` (adapters do that once they are taking messages, and drop it
   when they stop), so a platform still connecting, reconnecting or stopping counts as down.
@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import StoreError
-from bot.store import Store
+from bot.ports.store import Store
 
 __all__ = ["DATABASE_TIMEOUT", "Health", "check_health"]
 

@@ -12,7 +12,7 @@ two characters ``\\n`` in the plain format, JSON-escaped in the other). Only the
 message is written, never a record's raw arguments or extra attributes.
 
 What goes into messages is each module's business (the rule: people by their keyed pseudonym,
-``telegram~3f9a1c0d2e4b`` — which is what a :class:`~bot.store.UserKey` prints as, see
+``telegram~3f9a1c0d2e4b`` — which is what a :class:`~bot.ports.store.UserKey` prints as, see
 :mod:`bot.pseudonyms` — node ids, event kinds and durations; never message text, names,
 answers or a platform id). As a last line of defence, whichever library logged it and
 tracebacks included:

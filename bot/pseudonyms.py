@@ -8,7 +8,7 @@ possible Telegram id.
 
 The secret is a random 32-byte value made when the database is created (the ``install`` table,
 migration 0004), so every process on one database names people alike and nothing needs to be
-configured; :class:`bot.sqlite_store.SqliteStore` installs it with :func:`use_secret` when it
+configured; :class:`bot.sqlite.store.SqliteStore` installs it with :func:`use_secret` when it
 opens. Until then (a tool, a test, the in-memory store) a random secret of this process is used.
 Whoever holds the database holds the ids themselves, so the secret need not be hidden from them.
 """

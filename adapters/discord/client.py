@@ -45,7 +45,7 @@ from adapters.discord.views import (
     WriteButton,
     question_of,
 )
-from bot.store import UserKey
+from bot.ports.store import UserKey
 from dialogs.model import Event, Reply
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ answer just chosen is shown on the question it answers and that question's butto
 multi-choice question is updated in place), sends asides about a pressed button as ephemeral
 messages, and moves from the DM to ephemeral followups if Discord refuses the DM (50007).
 
-:class:`DiscordDeliverer` is the :class:`bot.delivery.Deliverer` the scheduler uses.
+:class:`DiscordDeliverer` is the :class:`bot.ports.delivery.Deliverer` the scheduler uses.
 
 Only ids, kinds and counts are logged, never what a message says.
 """
@@ -31,8 +31,8 @@ from adapters.discord.translate import (
     is_unreachable,
     send_kwargs,
 )
-from bot.delivery import DeliveryFailed, RecipientUnreachable
-from bot.store import Address
+from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.ports.store import Address
 from dialogs.model import Reply
 
 __all__ = ["DMS_CLOSED", "DiscordDeliverer", "Outbox", "Place"]

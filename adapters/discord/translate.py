@@ -32,7 +32,7 @@ import discord
 
 from adapters.discord.views import answer_view
 from adapters.text import split_text as text_pieces
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
 from dialogs.model import Command, Event, Pick, Reply, Text, Unsupported
 
 __all__ = [

@@ -28,8 +28,8 @@ from adapters.telegram.translate import (
     is_private,
     to_event,
 )
+from bot.ports.store import Address, UserKey
 from bot.pseudonyms import pseudonym
-from bot.store import Address, UserKey
 
 if TYPE_CHECKING:
     from bot.core import Core

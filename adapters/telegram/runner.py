@@ -114,7 +114,7 @@ def bridge_of(app: App) -> Bridge:
 
 
 def deliverer(app: App) -> TelegramDeliverer:
-    """A :class:`bot.delivery.Deliverer` that speaks through ``app``'s bot (once it runs)."""
+    """A :class:`bot.ports.delivery.Deliverer` that speaks through ``app``'s bot (once it runs)."""
     return TelegramDeliverer(Outbox(app.bot))
 
 

@@ -7,7 +7,7 @@ buttons of the previous one), splits long texts, and retries network errors with
 Flood control (``RetryAfter``) is waited out below it, by PTB's ``AIORateLimiter``.
 ``Forbidden`` (the person blocked the bot) is left to the caller.
 
-:class:`TelegramDeliverer` is the :class:`bot.delivery.Deliverer` the scheduler uses.
+:class:`TelegramDeliverer` is the :class:`bot.ports.delivery.Deliverer` the scheduler uses.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from adapters.telegram.translate import (
     to_send_kwargs,
     utf16_len,
 )
-from bot.delivery import DeliveryFailed, RecipientUnreachable
+from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.ports.store import Address
 from bot.pseudonyms import pseudonym
-from bot.store import Address
 from dialogs.model import Reply
 
 __all__ = ["BACKOFF", "Outbox", "Shown", "TelegramDeliverer"]
@@ -237,7 +237,7 @@ def _chat(chat_id: int) -> str:
 
 
 class TelegramDeliverer:
-    """:class:`bot.delivery.Deliverer` for Telegram: the scheduler's way to speak first."""
+    """:class:`bot.ports.delivery.Deliverer` for Telegram: the scheduler's way to speak first."""
 
     platform = "telegram"
 

@@ -10,7 +10,7 @@ Every request is judged before its body is read:
 
 each of those closes the connection without reading the rest, so whatever an unauthenticated
 client sends never lands in memory. A body that is not an update (no integer ``update_id``) is
-400. An update is written to the store's inbox (:meth:`bot.store.Store.inbox_put`, committed)
+400. An update is written to the store's inbox (:meth:`bot.ports.store.Store.inbox_put`, committed)
 and only then answered 200: a process that dies right after answering has lost nothing, and one
 that dies before answering is sent the update again by Telegram, which the inbox recognises by
 its ``update_id`` and applies once.
@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from bot.errors import StoreUnavailable
-from bot.store import Store
+from bot.ports.store import Store
 
 __all__ = ["MAX_BODY", "SECRET_HEADER", "serving_webhook"]
 

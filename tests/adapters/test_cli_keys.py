@@ -9,8 +9,8 @@ import pytest
 
 from adapters.cli import main
 from bot.crypto import Cipher, cipher_for, new_key, parse_key
-from bot.sqlite_store import SqliteStore
-from bot.store import TurnWrite, UserKey
+from bot.ports.store import TurnWrite, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs.model import State
 
 KEY = UserKey("console", "tester")

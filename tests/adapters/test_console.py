@@ -28,8 +28,8 @@ from adapters.console import (
     to_event,
 )
 from bot.core import Core, open_core
+from bot.ports.store import Address, UserKey
 from bot.settings import Settings
-from bot.store import Address, UserKey
 from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)

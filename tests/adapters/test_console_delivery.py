@@ -18,9 +18,9 @@ import pytest
 
 from adapters.console import ConsoleDeliverer, run_console
 from bot.core import Core, open_core
-from bot.delivery import DeliveryFailed
+from bot.ports.delivery import DeliveryFailed
+from bot.ports.store import Address
 from bot.settings import Settings
-from bot.store import Address
 from dialogs.model import Button, Reply
 
 START = datetime(2025, 3, 1, 8, 58, 30, tzinfo=UTC)

@@ -17,8 +17,8 @@ import pytest
 
 from adapters.console import run_console, save_attachment
 from bot.core import Core, open_core
+from bot.ports.store import AnswerRow, FinishedRecord, TurnWrite, UserKey
 from bot.settings import Settings
-from bot.store import AnswerRow, FinishedRecord, TurnWrite, UserKey
 from dialogs.model import Attachment, State
 
 SAVED = re.compile(r"\[file\] saved to (.+)$", re.MULTILINE)

@@ -18,8 +18,8 @@ import pytest
 from adapters.console import run_console
 from bot.core import Core, open_core
 from bot.crypto import new_key
+from bot.ports.store import AnswerRow, FinishedRecord, TurnWrite, UserKey
 from bot.settings import Settings
-from bot.store import AnswerRow, FinishedRecord, TurnWrite, UserKey
 from dialogs.model import State
 
 KEY = UserKey("console", "tester")

@@ -348,8 +348,8 @@ def test_the_command_finds_no_time_zones_where_there_are_none(
 
 async def sealed_database(path: Path, key: str) -> None:
     from bot.crypto import cipher_for
-    from bot.sqlite_store import SqliteStore
-    from bot.store import TurnWrite, UserKey
+    from bot.ports.store import TurnWrite, UserKey
+    from bot.sqlite.store import SqliteStore
     from dialogs.model import State
 
     async with SqliteStore(path, cipher=cipher_for(key)) as store:

@@ -18,8 +18,8 @@ from service_testing import SCRIPT, Service, answer, clean_env, free_port, get, 
 from adapters.health import healthcheck, serving_health, url_of
 from bot.core import Core, open_core
 from bot.errors import ConfigError
+from bot.ports.store import Address
 from bot.settings import Settings
-from bot.store import Address
 from dialogs.model import Reply
 
 

@@ -19,9 +19,9 @@ from adapters.console import GOODBYE, run_console
 from adapters.lifecycle import adapters_last, until_signalled
 from bot.conversations import Conversations
 from bot.core import Core
+from bot.ports.store import TurnWrite, UserKey
 from bot.settings import Settings
-from bot.sqlite_store import SqliteStore
-from bot.store import TurnWrite, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 
 # --------------------------------------------------------------------------------------------

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from service_testing import SCRIPT, STOP_WITHIN, clean_env
 
-from bot.fanout import Limit
-from bot.sqlite_store import SqliteStore
-from bot.store import to_db_time
+from bot.ports.store import to_db_time
+from bot.schedule.fanout import Limit
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from tests.standins.telegram_api import TOKEN, TelegramAPI
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.conversations import Conversations
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
 from dialogs.model import Button, Command, Event, Pick, Reply, Text
 
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ import pytest
 from bot_testing import Chat, Clock, chat_for
 
 from bot.conversations import Conversations
-from bot.memory_store import MemoryStore
-from bot.sqlite_store import SqliteStore
-from bot.store import Store
+from bot.memory.store import MemoryStore
+from bot.ports.store import Store
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
 

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.fanout import Limit
-from bot.scheduler import Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
-from bot.store import Address
+from bot.ports.store import Address
+from bot.schedule.fanout import Limit
+from bot.schedule.scheduler import Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.model import Reply
 

@@ -1,6 +1,6 @@
 """What the scheduler tests share: a recording deliverer, fixtures, subscribing, the log.
 
-``RecordingDeliverer`` is a stand-in for a platform (it implements ``bot.delivery.Deliverer``
+``RecordingDeliverer`` is a stand-in for a platform (it implements ``bot.ports.delivery.Deliverer``
 and keeps what it was given); everything else here drives the real store and scheduler.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from bot_testing import Clock
 
-from bot.recurrence import next_occurrence
-from bot.scheduler import Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, MantraSettings, Store, TurnWrite, UserKey
+from bot.ports.store import Address, MantraSettings, Store, TurnWrite, UserKey
+from bot.schedule.recurrence import next_occurrence
+from bot.schedule.scheduler import Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs.model import Reply, State
 from dialogs.script import Script
 

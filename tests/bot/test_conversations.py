@@ -13,8 +13,8 @@ import pytest
 from bot_testing import REFLECTION, START, Chat, Clock, chat_for, play
 
 from bot.conversations import EXPORT_FORMAT, Conversations
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
 from dialogs.script import Script
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.core import open_core
 from bot.errors import StoreUnavailable
+from bot.ports.store import TurnWrite, UserKey
 from bot.settings import Settings
-from bot.store import TurnWrite, UserKey
 from dialogs.model import Command, State
 
 

@@ -20,9 +20,9 @@ from bot.crypto import (
     parse_key,
 )
 from bot.errors import ConfigError, StoreUnavailable
-from bot.sqlite_seals import SEALED, rotate_file
-from bot.sqlite_store import SqliteStore
-from bot.store import TurnWrite, UserKey
+from bot.ports.store import TurnWrite, UserKey
+from bot.sqlite.seals import SEALED, rotate_file
+from bot.sqlite.store import SqliteStore
 from dialogs.model import State
 from dialogs.script import Script
 

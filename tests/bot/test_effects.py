@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.effects import answer_kinds, answer_rows, turn_write
-from bot.store import Address, AnswerRow, Due
+from bot.ports.store import Address, AnswerRow, Due
 from dialogs.model import (
     Cancel,
     ExportData,

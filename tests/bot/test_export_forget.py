@@ -19,10 +19,10 @@ from jsonschema import Draft202012Validator
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for, new_key
-from bot.export import NOT_PERSONAL, SHAPED, user_tables
-from bot.memory_store import MemoryStore
-from bot.sqlite_store import SqliteStore
-from bot.store import AnswerRow, Store, answers_from_rows
+from bot.memory.store import MemoryStore
+from bot.ports.store import AnswerRow, Store, answers_from_rows
+from bot.sqlite.export import NOT_PERSONAL, SHAPED, user_tables
+from bot.sqlite.store import SqliteStore
 from dialogs.codec import state_from_json, state_to_json
 from dialogs.script import Script
 
@@ -176,7 +176,10 @@ def test_every_table_is_exported_or_known_to_hold_nothing_personal(tmp_path: Pat
             or table in NOT_PERSONAL
             or table in CHILD_TABLES
             or table == PEOPLE
-        ), f"{table}: give it a user_id (exported and forgotten), or classify it in bot/export.py"
+        ), (
+            f"{table}: give it a user_id (exported and forgotten), or classify it in "
+            "bot/sqlite/export.py"
+        )
 
 
 async def test_the_memory_store_export_has_the_same_shape(script: Script, clock: Clock) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot_testing import Clock
 
 from bot.conversations import Conversations
-from bot.sqlite_store import SqliteStore
-from bot.store import TurnWrite, UserKey
+from bot.ports.store import TurnWrite, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs.model import Command, State
 from dialogs.script import Script
 

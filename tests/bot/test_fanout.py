@@ -10,9 +10,9 @@ import asyncio
 import itertools
 from datetime import UTC, datetime
 
-from bot.fanout import ChatLimiters, Fanout, Limit, overall_limiter
-from bot.schedule_store import Delivery
-from bot.store import Address, UserKey
+from bot.ports.schedule import Delivery
+from bot.ports.store import Address, UserKey
+from bot.schedule.fanout import ChatLimiters, Fanout, Limit, overall_limiter
 
 AT = datetime(2025, 3, 1, 9, tzinfo=UTC)
 

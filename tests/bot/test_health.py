@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from bot.health import Health, check_health
-from bot.memory_store import MemoryStore
-from bot.sqlite_store import SqliteStore
+from bot.memory.store import MemoryStore
+from bot.sqlite.store import SqliteStore
 
 
 async def test_healthy_when_the_database_answers_and_every_platform_is_connected() -> None:

@@ -14,7 +14,7 @@ from matplotlib.image import imread
 
 from bot import charts
 from bot.charts import Labels, Point, Series, chart_series, render_png
-from bot.store import RecordSummary
+from bot.ports.store import RecordSummary
 from dialogs.model import Reply
 
 CHECKIN = [("press", "p1"), ("press", "skip"), ("press", "yes"), ("press", "yes"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot_testing import REFLECTION, Chat, Clock, chat_for, play
 
 from bot.conversations import Conversations
-from bot.sqlite_store import SqliteStore
+from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
 
 

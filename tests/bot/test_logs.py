@@ -136,7 +136,7 @@ def test_a_safety_node_is_named_only_at_debug(node: str, kind: type[HumanFormatt
 
 
 def test_a_user_key_prints_as_its_pseudonym_never_the_platform_id() -> None:
-    from bot.store import Address, UserKey
+    from bot.ports.store import Address, UserKey
 
     key = UserKey("telegram", "424242")
     logged = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %r", (key, key), None)

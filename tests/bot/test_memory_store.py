@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from bot_testing import START
 
-from bot.memory_store import MemoryStore
-from bot.store import Due, TurnWrite, UserKey
+from bot.memory.store import MemoryStore
+from bot.ports.store import Due, TurnWrite, UserKey
 from dialogs.model import State
 
 

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from bot import pseudonyms
-from bot.sqlite_store import SqliteStore
-from bot.store import UserKey
+from bot.ports.store import UserKey
+from bot.sqlite.store import SqliteStore
 
 KEY = UserKey("telegram", "424242")
 

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.recurrence import first_at_or_after, local_to_utc, next_occurrence, parse_hhmm, runs_on
+from bot.schedule.recurrence import (
+    first_at_or_after,
+    local_to_utc,
+    next_occurrence,
+    parse_hhmm,
+    runs_on,
+)
 
 
 def utc(*args: int) -> datetime:

@@ -10,9 +10,9 @@ import pytest
 
 from bot.core import open_core
 from bot.errors import ConfigError
+from bot.ports.store import UserKey
 from bot.safety_resources import MAX_CHARS, parse_resources, read_resources, zone_countries
 from bot.settings import Settings
-from bot.store import UserKey
 from dialogs.model import Command, Text
 
 LOCAL = "Samaritans (UK and Ireland): call 116 123, free, any time. {Not a field}"

@@ -25,13 +25,13 @@ from scheduler_testing import (
     subscribe,
 )
 
-from bot.delivery import RecipientUnreachable
-from bot.fanout import Limit
 from bot.metrics import Metrics
-from bot.schedule_store import Graces
-from bot.scheduler import SENDING_LEASE, Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
+from bot.ports.delivery import RecipientUnreachable
+from bot.ports.schedule import Graces
+from bot.schedule.fanout import Limit
+from bot.schedule.scheduler import SENDING_LEASE, Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs.deliveries import minute
 from dialogs.script import Script
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from scheduler_testing import RecordingDeliverer, outcomes, rows, subscribe
 
-from bot.scheduler import SENDING_LEASE, Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
+from bot.schedule.scheduler import SENDING_LEASE, Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")

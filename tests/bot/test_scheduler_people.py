@@ -25,10 +25,10 @@ from scheduler_testing import (
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for, new_key
-from bot.delivery import DeliveryFailed, RecipientUnreachable
-from bot.scheduler import Scheduler
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
+from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.schedule.scheduler import Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
 from dialogs.script import Script
 

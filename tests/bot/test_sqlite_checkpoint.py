@@ -6,9 +6,9 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from bot.sqlite_checkpoint import BACKSTOP_PAGES
-from bot.sqlite_store import SqliteStore
-from bot.store import TurnWrite, UserKey
+from bot.ports.store import TurnWrite, UserKey
+from bot.sqlite.checkpoint import BACKSTOP_PAGES
+from bot.sqlite.store import SqliteStore
 from dialogs.model import State
 
 

@@ -13,10 +13,10 @@ from bot_testing import Clock
 from scheduler_testing import outcomes, rows, subscribe
 
 from bot.errors import StoreUnavailable
-from bot.schedule_store import Begun, Claimed, Graces
-from bot.sqlite_schedule import SqliteSchedule
-from bot.sqlite_store import SqliteStore
-from bot.store import Address, Due, MantraSettings, TurnWrite, UserKey
+from bot.ports.schedule import Begun, Claimed, Graces
+from bot.ports.store import Address, Due, MantraSettings, TurnWrite, UserKey
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 GRACES = Graces()

@@ -12,9 +12,9 @@ from bot_testing import REFLECTION, Clock, chat_for, play
 
 from bot.conversations import Conversations
 from bot.crypto import SCHEME, Cipher, EncryptedDataUnreadable, cipher_for, new_key
-from bot.sqlite_seals import SEALED, stored_check
-from bot.sqlite_store import SqliteStore
-from bot.store import UserKey
+from bot.ports.store import UserKey
+from bot.sqlite.seals import SEALED, stored_check
+from bot.sqlite.store import SqliteStore
 from dialogs.script import Script
 
 KEY = new_key()

@@ -13,8 +13,8 @@ from bot_testing import START
 
 from bot.errors import MigrationError, StaleWrite, StoreError, StoreUnavailable
 from bot.migrate import shipped
-from bot.sqlite_store import SqliteStore
-from bot.store import FinishedRecord, TurnWrite, UserKey
+from bot.ports.store import FinishedRecord, TurnWrite, UserKey
+from bot.sqlite.store import SqliteStore
 from dialogs.model import State
 
 ANN = UserKey("telegram", "100")

@@ -10,7 +10,7 @@ import pytest
 from bot_testing import START, Clock
 
 from bot.errors import StaleWrite, StoreUnavailable
-from bot.store import (
+from bot.ports.store import (
     CLAIM_LEASE_SECONDS,
     Address,
     AnswerRow,
@@ -350,7 +350,7 @@ async def test_closed_store_is_unavailable(store: Store) -> None:
 
 
 def test_times_are_aware_utc() -> None:
-    from bot.store import from_db_time, to_db_time
+    from bot.ports.store import from_db_time, to_db_time
 
     local = datetime(2025, 3, 30, 3, 30, tzinfo=UTC).astimezone()
     text = to_db_time(local)

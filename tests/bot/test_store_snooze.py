@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bot_testing import START
 
-from bot.store import Address, MantraSettings, Store, TurnWrite, UserKey
+from bot.ports.store import Address, MantraSettings, Store, TurnWrite, UserKey
 from dialogs.model import State
 
 ANN = UserKey("telegram", "100")

@@ -10,9 +10,9 @@ import pytest
 
 from adapters.discord import run_discord
 from bot.core import open_core
-from bot.delivery import RecipientUnreachable
 from bot.errors import ConfigError
-from bot.store import Address
+from bot.ports.delivery import RecipientUnreachable
+from bot.ports.store import Address
 from dialogs.model import Button, Reply
 from tests.adapters.discord.harness import ALEX, Person, Running, buttons, make_settings
 from tests.standins.discord_api import TOKEN, DiscordAPI

@@ -18,8 +18,8 @@ import pytest
 
 from adapters.discord import build_client
 from bot.core import Core, open_core
+from bot.ports.store import UserKey
 from bot.settings import Settings
-from bot.store import UserKey
 from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings
 from tests.standins.discord_api import TOKEN, DiscordAPI
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from bot.export import NOT_PERSONAL
+from bot.sqlite.export import NOT_PERSONAL
 from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings, running_bot
 from tests.standins.discord_api import CHANNEL_ID, GUILD_ID, DiscordAPI
 

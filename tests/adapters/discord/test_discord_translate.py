@@ -25,7 +25,7 @@ from adapters.discord.translate import (
     user_key,
 )
 from adapters.discord.views import WRITE_ID, ChoiceButton, WriteButton
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
 from dialogs.model import Attachment, Button, Command, Pick, Reply, Text, Unsupported
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)

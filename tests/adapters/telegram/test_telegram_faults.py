@@ -17,10 +17,10 @@ from telegram_testing import Person, make_settings, running_bot
 from adapters.cli import _fail
 from adapters.telegram import build_application, deliverer, run_telegram
 from bot.core import Core, open_core
-from bot.delivery import RecipientUnreachable
 from bot.errors import ConfigError
+from bot.ports.delivery import RecipientUnreachable
+from bot.ports.store import Address
 from bot.settings import Settings
-from bot.store import Address
 from dialogs.model import Button, Reply
 from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
 

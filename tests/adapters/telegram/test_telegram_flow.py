@@ -10,8 +10,8 @@ from pathlib import Path
 from telegram_testing import Person, make_settings, running_bot
 
 from bot.core import Core
-from bot.export import NOT_PERSONAL
-from bot.store import UserKey
+from bot.ports.store import UserKey
+from bot.sqlite.export import NOT_PERSONAL
 from tests.standins.telegram_api import USER_ID, USERNAME, TelegramAPI
 
 KEY = UserKey("telegram", str(USER_ID))

@@ -15,7 +15,7 @@ from test_telegram_flow import KEY, whole_reflection
 
 from bot.core import Core
 from bot.logs import HumanFormatter
-from bot.store import AnswerRow, FinishedRecord, TurnWrite
+from bot.ports.store import AnswerRow, FinishedRecord, TurnWrite
 from dialogs.model import State
 from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
 

@@ -20,8 +20,8 @@ from telegram_testing import Person, TelegramAPI, make_settings
 
 from adapters.telegram import run_telegram
 from bot.core import Core, open_core
+from bot.ports.store import UserKey
 from bot.settings import Settings
-from bot.store import UserKey
 from tests.standins.telegram_api import USER_ID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bot"))

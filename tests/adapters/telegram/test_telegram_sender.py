@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 
 from adapters.telegram.sender import Outbox, Shown, TelegramDeliverer
-from bot.store import Address
+from bot.ports.store import Address
 from dialogs.model import Attachment, Button, Reply
 from tests.standins.telegram_api import TOKEN, USER_ID, Sent, TelegramAPI
 

@@ -2,7 +2,7 @@
 
 They run on a database thread, never on the event loop. :func:`claim` and :func:`mark` open
 their own ``BEGIN IMMEDIATE`` transaction; :func:`snooze` runs inside the caller's (a turn).
-Times are the fixed-width UTC text of :func:`bot.store.to_db_time`, so they compare as text.
+Times are the fixed-width UTC text of :func:`bot.ports.store.to_db_time`, so they compare as text.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from bot.crypto import PLAIN, Sealer
-from bot.recurrence import first_at_or_after, next_occurrence
-from bot.schedule_store import (
+from bot.ports.schedule import (
     CANCELLED,
     CLAIMED,
     GONE,
@@ -28,9 +27,10 @@ from bot.schedule_store import (
     Graces,
     Housekept,
 )
-from bot.sqlite_seals import payload_cell
-from bot.sqlite_support import transaction
-from bot.store import CLAIM_LEASE_SECONDS, Address, UserKey, from_db_time, to_db_time
+from bot.ports.store import CLAIM_LEASE_SECONDS, Address, UserKey, from_db_time, to_db_time
+from bot.schedule.recurrence import first_at_or_after, next_occurrence
+from bot.sqlite.seals import payload_cell
+from bot.sqlite.support import transaction
 from dialogs.mantras import next_mantra
 
 PRUNE_CHUNK = 10_000
@@ -57,7 +57,7 @@ def anything_due(conn: sqlite3.Connection, now: str) -> bool:
 
 
 def claim(conn: sqlite3.Connection, now: datetime, graces: Graces, limit: int) -> Claimed:
-    """See :meth:`bot.schedule_store.ScheduleStore.claim`. One transaction for both tables."""
+    """See :meth:`bot.ports.schedule.ScheduleStore.claim`. One transaction for both tables."""
     at = to_db_time(now)
     with transaction(conn):
         m_claimed, m_skipped, m_full, m_oldest = _claim_mantras(conn, now, at, graces, limit)

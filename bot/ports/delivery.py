@@ -2,7 +2,7 @@
 
 The scheduler (mantras, check-in reminders) and anything else that speaks first holds a
 :class:`Deliverer` per platform and calls :meth:`Deliverer.deliver` with a neutral
-:class:`~bot.store.Address`. Adapters implement it on top of their platform's client; the
+:class:`~bot.ports.store.Address`. Adapters implement it on top of their platform's client; the
 core never sees a platform object.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.errors import ThresholdError
-from bot.store import Address
+from bot.ports.store import Address
 from dialogs.model import Reply
 
 

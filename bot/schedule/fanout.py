@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from bot.schedule_store import Delivery
+from bot.ports.schedule import Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 :data:`SEALED` lists every sealed column with the query that finds each row's owner and
 identity, so the same :class:`~bot.crypto.Cell` is used when a value is written (the ``*_cell``
-functions, called by :mod:`bot.sqlite_ops` and the readers) and when everything is re-sealed.
+functions, called by :mod:`bot.sqlite.turns` and the readers) and when everything is re-sealed.
 
 The ``encryption`` table (one row, migration 0003; ``scheme`` from 0004) records the key id, a
 sealed probe and the scheme. :func:`check_key` compares them with the configured key when the
@@ -26,8 +26,8 @@ from bot.crypto import PLAIN, PROBE, PROBE_CELL, SCHEME, Cell, Cipher, Encrypted
 from bot.crypto import Sealer as Sealer
 from bot.errors import ConfigError, StoreUnavailable
 from bot.migrate import migrate
-from bot.sqlite_support import configure, describe
-from bot.store import UserKey
+from bot.ports.store import UserKey
+from bot.sqlite.support import configure, describe
 
 logger = logging.getLogger(__name__)
 

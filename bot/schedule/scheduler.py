@@ -5,12 +5,12 @@ module the way PTB keeps it inside ``JobQueue``) only wakes us: one interval job
 per person. Each wake-up is a *tick*:
 
 1. **claim**: one transaction takes every subscription and reminder that is due, advances each
-   subscription to its next occurrence after now (:mod:`bot.recurrence`, correct across DST),
+   subscription to its next occurrence after now (:mod:`bot.schedule.recurrence`, right across DST),
    closes each due row, and writes one ``claimed`` row per delivery to ``delivery_log``, which is
    therefore also the outbox. A delivery missed by more than its grace period (downtime) is
    written ``skipped`` instead and the subscription still moves past now: nothing floods.
 2. **fan out**: claimed rows are loaded for each platform that has a running deliverer and sent
-   through :mod:`bot.fanout` under the platform's token buckets.
+   through :mod:`bot.schedule.fanout` under the platform's token buckets.
 
 Exactly once, as the person sees it. For each delivery a worker:
 
@@ -29,7 +29,7 @@ message is ever sent twice. (With ``synchronous=NORMAL`` this holds for a proces
 power loss it would need ``synchronous=FULL``.) At most ``Limit.workers`` rows per platform can be
 in that window at once.
 
-A person who blocked the bot (:class:`~bot.delivery.RecipientUnreachable`) is unsubscribed
+A person who blocked the bot (:class:`~bot.ports.delivery.RecipientUnreachable`) is unsubscribed
 (``Store.mark_unreachable``) and their other claimed deliveries are dropped, not retried.
 """
 
@@ -47,11 +47,10 @@ from typing import Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.delivery import Deliverer, DeliveryFailed, RecipientUnreachable
 from bot.errors import StoreUnavailable
-from bot.fanout import Fanout, Limit
 from bot.metrics import Metrics
-from bot.schedule_store import (
+from bot.ports.delivery import Deliverer, DeliveryFailed, RecipientUnreachable
+from bot.ports.schedule import (
     CLAIMED,
     FAILED,
     MANTRA,
@@ -63,7 +62,8 @@ from bot.schedule_store import (
     Graces,
     ScheduleStore,
 )
-from bot.store import Store, utc_now
+from bot.ports.store import Store, utc_now
+from bot.schedule.fanout import Fanout, Limit
 from dialogs.deliveries import mantra_reply, reminder_reply
 from dialogs.model import Reply, State
 from dialogs.script import Script

@@ -2,8 +2,8 @@
 
 The subscriptions table (with its indexed next-due instant in UTC) and the ``due`` table are the
 source of truth for *when*; ``delivery_log`` is the outbox and the record of *what happened*.
-:class:`ScheduleStore` is kept narrow and separate from :class:`bot.store.Store` so a shared
-database server can implement it later; :class:`bot.sqlite_schedule.SqliteSchedule` is the SQLite
+:class:`ScheduleStore` is kept narrow and separate from :class:`bot.ports.store.Store` so a shared
+database server can implement it later; :class:`bot.sqlite.schedule.SqliteSchedule` is the SQLite
 one. Outcomes of a delivery (one row of ``delivery_log``)::
 
     claimed ──► sending ──► sent | failed | unreachable | unconfirmed
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.store import Address, UserKey
+from bot.ports.store import Address, UserKey
 from dialogs.model import JSON
 
 CLAIMED = "claimed"

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.sqlite_checkpoint import BACKSTOP_PAGES
+from bot.sqlite.checkpoint import BACKSTOP_PAGES
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def configure(conn: sqlite3.Connection, busy_ms: int) -> None:
     ``synchronous=NORMAL`` (a commit is an append; fsync at checkpoints), foreign keys (forget
     cascades), ``secure_delete=ON`` (deleted rows and freed pages are zeroed, not left readable),
     a WAL that shrinks back after checkpoints, and the checkpoint backstop (see
-    :mod:`bot.sqlite_checkpoint`)."""
+    :mod:`bot.sqlite.checkpoint`)."""
     conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
@@ -126,7 +126,7 @@ def erase_freed(conn: sqlite3.Connection, *, attempts: int = 3) -> bool:
 async def hand_off(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
     """Run ``fn(*args)`` on aiosqlite's thread in one hand-off: the one use of the private
     ``Connection._execute``, which lets a whole batch of statements cost one trip to the
-    database thread (see :mod:`bot.sqlite_store`)."""
+    database thread (see :mod:`bot.sqlite.store`)."""
     result: T = await db._execute(Job(fn, args))  # type: ignore[no-untyped-call]
     return result
 

@@ -13,7 +13,7 @@ How a turn is written (the performance targets are in issue 2 and ``bench/``):
   state inside its own SAVEPOINT, so one failing turn (a stale version, a constraint) is rolled
   back alone and the others still commit. Each waiter is released only after the COMMIT: a
   reply never overtakes its data. Checkpoints (the only fsync in WAL with
-  ``synchronous=NORMAL``) run in the background, off the write path (:mod:`bot.sqlite_checkpoint`).
+  ``synchronous=NORMAL``) run in the background, off the write path (:mod:`bot.sqlite.checkpoint`).
 * With a key (``ENCRYPTION_KEY``) the state and every free-text answer are sealed with
   AES-256-GCM on the database thread (:mod:`bot.crypto`, a few microseconds a turn); the key is
   checked against the database when it opens, and each batch re-checks that nobody rotated it.
@@ -38,24 +38,10 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from bot import crypto, pseudonyms
-from bot import sqlite_ops as ops
-from bot import sqlite_reads as reads
-from bot import sqlite_seals as seals
 from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
-from bot.export import export_user
 from bot.migrate import migrate
-from bot.sqlite_checkpoint import Checkpointer
-from bot.sqlite_support import (
-    configure,
-    create_private,
-    describe,
-    erase_freed,
-    hand_off,
-    transaction,
-    use_incremental_vacuum,
-)
-from bot.store import (
+from bot.ports.store import (
     CLAIM_LEASE_SECONDS,
     INBOX_KEEP_SECONDS,
     Address,
@@ -70,6 +56,20 @@ from bot.store import (
     UserKey,
     to_db_time,
     utc_now,
+)
+from bot.sqlite import reads as reads
+from bot.sqlite import seals as seals
+from bot.sqlite import turns as ops
+from bot.sqlite.checkpoint import Checkpointer
+from bot.sqlite.export import export_user
+from bot.sqlite.support import (
+    configure,
+    create_private,
+    describe,
+    erase_freed,
+    hand_off,
+    transaction,
+    use_incremental_vacuum,
 )
 from dialogs.codec import InvalidState, loads
 from dialogs.model import JSON, State
@@ -116,7 +116,7 @@ _Outcome = tuple[int, int | None] | BaseException
 
 
 class SqliteStore:
-    """:class:`bot.store.Store` on one SQLite file. ``async with SqliteStore(path) as store``."""
+    """:class:`~bot.ports.store.Store` on one SQLite file: ``async with SqliteStore(path)``."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
-"""``SqliteSchedule``: :class:`bot.schedule_store.ScheduleStore` on the bot's SQLite file.
+"""``SqliteSchedule``: :class:`bot.ports.schedule.ScheduleStore` on the bot's SQLite file.
 
-It opens its own aiosqlite connection to the same file as :class:`bot.sqlite_store.SqliteStore`
+It opens its own aiosqlite connection to the same file as :class:`bot.sqlite.store.SqliteStore`
 (WAL lets them read side by side; writes take turns under ``busy_timeout``), the way a second
 bot process would. Like the store it runs each operation as one callable on aiosqlite's thread,
 so an operation costs one hand-off, and it group-commits the fan-out's many small writes: every
@@ -23,11 +23,10 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from bot import schedule_sql as sql
 from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreUnavailable
 from bot.migrate import migrate
-from bot.schedule_store import (
+from bot.ports.schedule import (
     SENDING,
     Begun,
     Claimed,
@@ -35,8 +34,9 @@ from bot.schedule_store import (
     Graces,
     Housekept,
 )
-from bot.sqlite_support import configure, describe, hand_off
-from bot.store import to_db_time, utc_now
+from bot.ports.store import to_db_time, utc_now
+from bot.sqlite import due as sql
+from bot.sqlite.support import configure, describe, hand_off
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class SqliteSchedule:
 
     async def _hand_off(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on aiosqlite's thread in one hand-off (the store's one private call,
-        ``Connection._execute``; see :mod:`bot.sqlite_store`)."""
+        ``Connection._execute``; see :mod:`bot.sqlite.store`)."""
         if self._db is None:
             raise StoreUnavailable(f"The schedule in {self.path} is closed.")
         return await hand_off(self._db, fn, *args)

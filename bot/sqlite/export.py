@@ -19,9 +19,9 @@ import sqlite3
 from typing import Any
 
 from bot.crypto import PLAIN, Sealer
-from bot.sqlite_reads import answer_rows, mantras
-from bot.sqlite_seals import payload_cell, state_cell
-from bot.store import UserKey, answer_json, mantras_json
+from bot.ports.store import UserKey, answer_json, mantras_json
+from bot.sqlite.reads import answer_rows, mantras
+from bot.sqlite.seals import payload_cell, state_cell
 from dialogs.model import JSON
 
 SHAPED = frozenset(

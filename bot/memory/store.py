@@ -1,9 +1,9 @@
 """``MemoryStore``: the store in a few dicts, every row kept as JSON text.
 
-The test double for :class:`bot.store.Store` (and a baseline for benches). Like aiogram-dialog's
-``JsonMemoryStorage`` it round-trips everything through JSON, so anything that would not survive
-the real database (a non-JSON value, a naive datetime) fails here too. Each call yields to the
-event loop once, as a real store would, so interleavings show up in tests.
+The test double for :class:`bot.ports.store.Store` (and a baseline for benches). Like
+aiogram-dialog's ``JsonMemoryStorage`` it round-trips everything through JSON, so anything that
+would not survive the real database (a non-JSON value, a naive datetime) fails here too. Each
+call yields to the event loop once, as a real store would, so interleavings show up in tests.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.errors import StaleWrite, StoreUnavailable
-from bot.recurrence import first_at_or_after
-from bot.store import (
+from bot.ports.store import (
     CLAIM_LEASE_SECONDS,
     INBOX_KEEP_SECONDS,
     Address,
@@ -38,7 +37,8 @@ from bot.store import (
     to_db_time,
     utc_now,
 )
-from bot.store import RecordSummary as Summary
+from bot.ports.store import RecordSummary as Summary
+from bot.schedule.recurrence import first_at_or_after
 from dialogs.codec import dumps, loads
 from dialogs.model import JSON
 
@@ -72,7 +72,7 @@ class _Table:
 
 
 class MemoryStore:
-    """:class:`bot.store.Store` in memory. Same contract as ``SqliteStore``, none of its speed."""
+    """:class:`~bot.ports.store.Store` in memory: ``SqliteStore``'s contract, none of its speed."""
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock

@@ -1,4 +1,4 @@
-"""The SQL behind :class:`bot.sqlite_store.SqliteStore`: functions on a ``sqlite3.Connection``.
+"""The SQL behind :class:`bot.sqlite.store.SqliteStore`: functions on a ``sqlite3.Connection``.
 
 They run on the store's database thread, never on the event loop, and take the connection in
 autocommit mode (``isolation_level=None``): the caller owns BEGIN/COMMIT and savepoints, so
@@ -11,11 +11,9 @@ import json
 import sqlite3
 from datetime import datetime
 
-from bot import schedule_sql
 from bot.crypto import PLAIN, Cell, Sealer
 from bot.errors import StaleWrite
-from bot.sqlite_seals import answer_cell, inbox_cell, payload_cell, state_cell
-from bot.store import (
+from bot.ports.store import (
     Address,
     AnswerRow,
     Due,
@@ -27,6 +25,8 @@ from bot.store import (
     from_db_time,
     to_db_time,
 )
+from bot.sqlite import due as schedule_sql
+from bot.sqlite.seals import answer_cell, inbox_cell, payload_cell, state_cell
 from dialogs.codec import dumps
 
 

@@ -1,7 +1,7 @@
-"""The reads behind :class:`bot.sqlite_store.SqliteStore`: history and the mantra schedule.
+"""The reads behind :class:`bot.sqlite.store.SqliteStore`: history and the mantra schedule.
 
 Plain functions on a ``sqlite3.Connection``, run on the store's database thread. The export
-is :mod:`bot.export`.
+is :mod:`bot.sqlite.export`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ import json
 import sqlite3
 
 from bot.crypto import PLAIN, Sealer
-from bot.sqlite_ops import find_user
-from bot.sqlite_seals import answer_cell
-from bot.store import (
+from bot.ports.store import (
     AnswerRow,
     HistoryPage,
     MantraSubscription,
@@ -22,6 +20,8 @@ from bot.store import (
     from_db_time,
     page_count,
 )
+from bot.sqlite.seals import answer_cell
+from bot.sqlite.turns import find_user
 
 
 def mantras(conn: sqlite3.Connection, key: UserKey) -> MantraSubscription | None:
