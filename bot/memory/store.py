@@ -17,12 +17,10 @@ from typing import Any
 
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import (
-    CLAIM_LEASE_SECONDS,
     INBOX_KEEP_SECONDS,
     Address,
     AnswerRow,
     Due,
-    DueItem,
     HistoryPage,
     InboxItem,
     MantraSubscription,
@@ -351,59 +349,6 @@ class MemoryStore:
         for row_id, kept in self._inbox.where():
             if kept["done_at"] is not None and kept["done_at"] < before:
                 del self._inbox.rows[row_id]
-
-    # -- due deliveries -----------------------------------------------------------------------
-
-    async def add_due(self, user: UserKey, due: Due, *, address: Address | None = None) -> int:
-        await self._tick()
-        due_at = to_db_time(due.due_at)
-        _dump(dict(due.payload))
-        return self._upsert_due(self._ensure_user(user, address), user, due, due_at, address)
-
-    async def claim_due(self, now: datetime, limit: int) -> list[DueItem]:
-        await self._tick()
-        at = to_db_time(now)
-        stale = to_db_time(now - timedelta(seconds=CLAIM_LEASE_SECONDS))
-        ready = [
-            (row_id, row)
-            for row_id, row in self._due.where(done_at=None)
-            if row["due_at"] <= at and (row["claimed_at"] is None or row["claimed_at"] <= stale)
-        ]
-        ready.sort(key=lambda item: (item[1]["due_at"], item[0]))
-        items = []
-        for row_id, row in ready[:limit]:
-            self._due.put(row_id, row | {"claimed_at": at})
-            user = self._users.get(row["user_id"]) or {}
-            items.append(
-                DueItem(
-                    id=row_id,
-                    due_at=from_db_time(row["due_at"]),
-                    key=row["key"],
-                    kind=row["kind"],
-                    user=UserKey(user["platform"], user["user_id"]),
-                    address=Address(**row["address"]),
-                    payload=row["payload"],
-                )
-            )
-        return items
-
-    async def mark_done(self, due_id: int) -> None:
-        await self._tick()
-        row = self._due.get(due_id)
-        if row is None or row["done_at"] is not None:
-            return
-        now = self._now()
-        self._due.put(due_id, row | {"done_at": now})
-        self._log.put(
-            next(self._ids),
-            {
-                "user_id": row["user_id"],
-                "due_id": due_id,
-                "kind": row["kind"],
-                "at": now,
-                "outcome": "sent",
-            },
-        )
 
     async def mark_unreachable(self, key: UserKey) -> None:
         await self._tick()

@@ -129,19 +129,6 @@ class Due:
 
 
 @dataclass(frozen=True, slots=True)
-class DueItem:
-    """A stored due row, as :meth:`Store.claim_due` hands it to whoever delivers it."""
-
-    id: int
-    due_at: datetime
-    key: str
-    kind: str
-    user: UserKey
-    address: Address
-    payload: Mapping[str, JSON]
-
-
-@dataclass(frozen=True, slots=True)
 class MantraSettings:
     """A change of mantra schedule. ``next_due`` is computed by the service (UTC)."""
 
@@ -224,18 +211,6 @@ class Store(Protocol):
         ...
 
     async def mantras(self, key: UserKey) -> MantraSubscription | None: ...
-
-    async def add_due(self, user: UserKey, due: Due, *, address: Address | None = None) -> int:
-        """Schedule (or move) ``due.key`` for ``user``; returns the row id. Without ``address``
-        the person's stored address is used, else their private chat."""
-        ...
-
-    async def claim_due(self, now: datetime, limit: int) -> list[DueItem]:
-        """Claim up to ``limit`` undelivered items due at ``now`` or earlier, earliest first.
-        A claim older than :data:`CLAIM_LEASE` is claimable again (the claimer died)."""
-        ...
-
-    async def mark_done(self, due_id: int) -> None: ...
 
     async def mark_unreachable(self, key: UserKey) -> None:
         """The person blocked the bot: remember it and switch their mantras off."""

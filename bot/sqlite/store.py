@@ -42,11 +42,8 @@ from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
 from bot.migrate import migrate
 from bot.ports.store import (
-    CLAIM_LEASE_SECONDS,
     INBOX_KEEP_SECONDS,
     Address,
-    Due,
-    DueItem,
     HistoryPage,
     InboxItem,
     MantraSubscription,
@@ -460,35 +457,6 @@ class SqliteStore:
         return len(self._cache)
 
     # -- due deliveries -----------------------------------------------------------------------
-
-    async def add_due(self, user: UserKey, due: Due, *, address: Address | None = None) -> int:
-        now = to_db_time(self._clock())
-
-        def write(conn: sqlite3.Connection) -> int:
-            with transaction(conn):
-                seals.ensure_same_key(conn, self._cipher)
-                user_id = ops.ensure_user(conn, user, address, now)
-                return ops.upsert_due(conn, user_id, user, due, address, now, self._cipher)
-
-        return await self._run(write, doing="write to")
-
-    async def claim_due(self, now: datetime, limit: int) -> list[DueItem]:
-        stale = to_db_time(now - timedelta(seconds=CLAIM_LEASE_SECONDS))
-
-        def claim(conn: sqlite3.Connection) -> list[DueItem]:
-            with transaction(conn):
-                return ops.claim_due(conn, to_db_time(now), stale, limit, self._cipher)
-
-        return await self._run(claim, doing="write to")
-
-    async def mark_done(self, due_id: int) -> None:
-        now = to_db_time(self._clock())
-
-        def done(conn: sqlite3.Connection) -> None:
-            with transaction(conn):
-                ops.mark_done(conn, due_id, now)
-
-        await self._run(done, doing="write to")
 
     async def mark_unreachable(self, key: UserKey) -> None:
         now = to_db_time(self._clock())

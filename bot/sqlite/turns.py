@@ -17,7 +17,6 @@ from bot.ports.store import (
     Address,
     AnswerRow,
     Due,
-    DueItem,
     InboxItem,
     MantraSettings,
     TurnWrite,
@@ -242,54 +241,6 @@ def upsert_due(
         ),
     )
     return int(cur.fetchone()[0])
-
-
-def claim_due(
-    conn: sqlite3.Connection, now: str, stale_before: str, limit: int, cipher: Sealer = PLAIN
-) -> list[DueItem]:
-    rows = conn.execute(
-        "UPDATE due SET claimed_at = ? WHERE id IN ("
-        "  SELECT id FROM due WHERE done_at IS NULL AND due_at_utc <= ?"
-        "  AND (claimed_at IS NULL OR claimed_at <= ?) ORDER BY due_at_utc, id LIMIT ?)"
-        " RETURNING id, due_at_utc, key, kind, user_id, address_platform, address_chat_id,"
-        " payload",
-        (now, now, stale_before, limit),
-    ).fetchall()
-    users = {
-        uid: UserKey(platform, pid)
-        for uid, platform, pid in conn.execute(
-            f"SELECT id, platform, platform_user_id FROM users WHERE id IN"
-            f" ({','.join('?' * len(rows))})",
-            [r[4] for r in rows],
-        )
-    }
-    items = [
-        DueItem(
-            id=r[0],
-            due_at=from_db_time(r[1]),
-            key=r[2],
-            kind=r[3],
-            user=users[r[4]],
-            address=Address(r[5], r[6]),
-            payload=json.loads(cipher.open(r[7], payload_cell(users[r[4]], r[2])) or "{}"),
-        )
-        for r in rows
-    ]
-    items.sort(key=lambda item: (item.due_at, item.id))
-    return items
-
-
-def mark_done(conn: sqlite3.Connection, due_id: int, now: str) -> None:
-    row = conn.execute(
-        "UPDATE due SET done_at = ? WHERE id = ? AND done_at IS NULL RETURNING user_id, kind",
-        (now, due_id),
-    ).fetchone()
-    if row is not None:
-        conn.execute(
-            "INSERT INTO delivery_log (user_id, due_id, kind, at, outcome)"
-            " VALUES (?, ?, ?, ?, 'sent')",
-            (row[0], due_id, row[1], now),
-        )
 
 
 def mark_unreachable(conn: sqlite3.Connection, key: UserKey, now: str) -> None:

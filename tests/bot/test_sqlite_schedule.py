@@ -17,6 +17,7 @@ from bot.ports.schedule import Begun, Claimed, Graces
 from bot.ports.store import Address, Due, MantraSettings, TurnWrite, UserKey
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
+from dialogs.model import State
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 GRACES = Graces()
@@ -43,7 +44,10 @@ async def test_nothing_due_is_found_without_claiming(
 async def test_a_reminder_alone_is_due_too(
     schedule: SqliteSchedule, sqlite_store: SqliteStore
 ) -> None:
-    await sqlite_store.add_due(UserKey("discord", "7"), Due("checkin:p1", "checkin_reminder", NINE))
+    due = Due("checkin:p1", "checkin_reminder", NINE)
+    await sqlite_store.save(
+        UserKey("discord", "7"), TurnWrite(State(), schedule=(due,)), expected_version=0
+    )
     assert await schedule.anything_due(NINE)
     assert await schedule.claim(NINE, GRACES, limit=10) == Claimed(1, 0, False, NINE)
     assert not await schedule.anything_due(NINE + timedelta(days=1))  # the due row is closed
@@ -126,7 +130,14 @@ async def test_housekeeping_skips_what_waited_too_long_and_closes_dead_sends(
 ) -> None:
     for user in ("a", "b"):
         await subscribe(sqlite_store, user, clock.now)
-    await sqlite_store.add_due(UserKey("telegram", "a"), Due("k", "checkin_reminder", NINE))
+    saved = await sqlite_store.load(UserKey("telegram", "a"))
+    assert saved is not None
+    due = (Due("k", "checkin_reminder", NINE),)
+    await sqlite_store.save(
+        UserKey("telegram", "a"),
+        TurnWrite(saved.state, schedule=due),
+        expected_version=saved.version,
+    )
     await schedule.claim(NINE, GRACES, limit=10)
     first = (await schedule.pending("telegram", 10))[0]
     clock.now = NINE

@@ -11,7 +11,6 @@ from bot_testing import START, Clock
 
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import (
-    CLAIM_LEASE_SECONDS,
     Address,
     AnswerRow,
     Due,
@@ -20,6 +19,7 @@ from bot.ports.store import (
     Store,
     TurnWrite,
     UserKey,
+    to_db_time,
 )
 from dialogs.model import State
 
@@ -148,43 +148,32 @@ async def test_one_record_is_read_by_its_id_and_only_by_its_owner(store: Store) 
     assert await store.record(UserKey("telegram", "nobody"), mine[0].id) is None
 
 
-async def test_scheduled_item_is_claimed_once_then_after_its_lease(store: Store) -> None:
+async def pending(store: Store, key: UserKey = ANN) -> list[tuple[str, str, object, object]]:
+    """The person's due rows not yet delivered: (key, due at, address, payload), by due time."""
+    doc = await store.export(key)
+    rows = [d for d in doc["due"] if d["done_at"] is None]  # type: ignore[union-attr,index]
+    found = [(d["key"], d["due_at"], d["address"], d["payload"]) for d in rows]  # type: ignore[index]
+    return sorted(found, key=lambda r: (str(r[1]), str(r[0])))
+
+
+def at(moment: datetime) -> str:
+    return to_db_time(moment)
+
+
+async def test_a_scheduled_reminder_is_kept_with_its_address_and_payload(store: Store) -> None:
     due = Due("checkin:p1", "checkin_reminder", START + timedelta(days=7), {"person_id": "p1"})
     await first_save(store, schedule=(due,))
-    assert await store.claim_due(START + timedelta(days=6), 10) == []
-    at = START + timedelta(days=7, seconds=1)
-    claimed = await store.claim_due(at, 10)
-    assert len(claimed) == 1
-    item = claimed[0]
-    assert (item.key, item.kind, item.user, item.address) == (
-        "checkin:p1",
-        "checkin_reminder",
-        ANN,
-        HOME,
-    )
-    assert item.due_at == due.due_at and item.payload == {"person_id": "p1"}
-    assert await store.claim_due(at + timedelta(seconds=1), 10) == []
-    later = at + timedelta(seconds=CLAIM_LEASE_SECONDS + 1)
-    assert [i.id for i in await store.claim_due(later, 10)] == [item.id]
-    await store.mark_done(item.id)
-    assert await store.claim_due(later + timedelta(days=1), 10) == []
-
-
-async def test_claim_returns_the_earliest_first_up_to_the_limit(store: Store) -> None:
-    dues = tuple(Due(f"k{n}", "checkin_reminder", START + timedelta(hours=n)) for n in (3, 1, 2, 5))
-    await first_save(store, schedule=dues)
-    claimed = await store.claim_due(START + timedelta(hours=4), 2)
-    assert [i.key for i in claimed] == ["k1", "k2"]
-    assert [i.key for i in await store.claim_due(START + timedelta(hours=4), 5)] == ["k3"]
+    assert await pending(store) == [
+        ("checkin:p1", at(due.due_at), {"platform": "telegram", "chat_id": "chat-100"},
+         {"person_id": "p1"}),
+    ]  # fmt: skip
 
 
 async def test_scheduling_a_key_again_moves_it(store: Store) -> None:
     version = await first_save(store, schedule=(Due("k", "checkin_reminder", START),))
     moved = Due("k", "checkin_reminder", START + timedelta(days=3))
     await store.save(ANN, TurnWrite(state(), schedule=(moved,)), expected_version=version)
-    assert await store.claim_due(START + timedelta(days=1), 10) == []
-    claimed = await store.claim_due(START + timedelta(days=3), 10)
-    assert [i.due_at for i in claimed] == [moved.due_at]
+    assert [(k, due) for k, due, _, _ in await pending(store)] == [("k", at(moved.due_at))]
 
 
 async def test_cancel_removes_a_pending_item_and_is_applied_before_scheduling(store: Store) -> None:
@@ -196,8 +185,7 @@ async def test_cancel_removes_a_pending_item_and_is_applied_before_scheduling(st
     await store.save(
         ANN, TurnWrite(state(), cancel=("a", "b"), schedule=(again,)), expected_version=version
     )
-    claimed = await store.claim_due(START + timedelta(days=1), 10)
-    assert [(i.key, i.due_at) for i in claimed] == [("b", again.due_at)]
+    assert [(k, due) for k, due, _, _ in await pending(store)] == [("b", at(again.due_at))]
 
 
 async def test_due_items_go_to_the_known_address_or_the_private_chat(store: Store) -> None:
@@ -208,11 +196,12 @@ async def test_due_items_go_to_the_known_address_or_the_private_chat(store: Stor
     await store.save(
         BOB, TurnWrite(state(), schedule=(Due("y", "checkin_reminder", START),)), expected_version=0
     )
-    item_id = await store.add_due(UserKey("console", "me"), Due("z", "mantra", START))
-    claimed = {i.key: i for i in await store.claim_due(START, 10)}
-    assert claimed["x"].address == HOME
-    assert claimed["y"].address == Address("discord", "200")
-    assert claimed["z"].address == Address("console", "me") and claimed["z"].id == item_id
+    assert [a for _, _, a, _ in await pending(store)] == [
+        {"platform": "telegram", "chat_id": "chat-100"}
+    ]
+    assert [a for _, _, a, _ in await pending(store, BOB)] == [
+        {"platform": "discord", "chat_id": "200"}
+    ]
 
 
 async def test_mantra_schedule_is_saved_read_and_switched_off(store: Store) -> None:
@@ -272,7 +261,7 @@ async def test_forget_deletes_everything_about_the_person_only(store: Store) -> 
         "delivery_log": [],
         "tables": {},
     }
-    assert [i.user for i in await store.claim_due(START, 10)] == [BOB]
+    assert [k for k, _, _, _ in await pending(store, BOB)] == ["k"]  # Bob's stays
     assert len((await store.history(BOB)).items) == 1
     # starting over works like a first visit
     assert await store.save(ANN, TurnWrite(state()), expected_version=0) == 1
@@ -294,8 +283,6 @@ async def test_export_holds_every_row_as_json(store: Store, clock: Clock) -> Non
         schedule=(Due("k", "checkin_reminder", START, {"person_id": "p1"}),),
         mantras=on,
     )
-    [item] = await store.claim_due(START, 1)
-    await store.mark_done(item.id)
     doc = await store.export(ANN)
     assert json.loads(json.dumps(doc)) == doc
     assert doc["user"] == {
@@ -313,11 +300,8 @@ async def test_export_holds_every_row_as_json(store: Store, clock: Clock) -> Non
     }
     assert doc["mantras"]["tz"] == "UTC"  # type: ignore[index,call-overload]
     [due] = doc["due"]  # type: ignore[misc]
-    assert due["key"] == "k" and due["done_at"] is not None
-    assert doc["delivery_log"] == [
-        {"kind": "checkin_reminder", "at": "2025-03-01T08:00:00.000000+00:00", "outcome": "sent",
-         "due_at": None, "address": None}  # a Store.mark_done row: not the scheduler's
-    ]  # fmt: skip
+    assert due["key"] == "k" and due["done_at"] is None and due["payload"] == {"person_id": "p1"}
+    assert doc["delivery_log"] == []  # nothing delivered yet (the scheduler writes these rows)
 
 
 async def test_naive_time_is_refused_and_nothing_of_the_turn_is_written(store: Store) -> None:
