@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.ports.delivery import DeliveryFailed
+from bot.errors import DeliveryFailed
 from bot.ports.store import Address, UserKey
 from bot.pseudonyms import digest
 from bot.sqlite.support import FILE_MODE, FOLDER_MODE

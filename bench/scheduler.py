@@ -34,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.table import Row
+from bot.errors import DeliveryFailed
 from bot.migrate import migrate
-from bot.ports.delivery import DeliveryFailed
 from bot.ports.schedule import Graces
 from bot.ports.store import Address, to_db_time
 from bot.schedule.fanout import Limit

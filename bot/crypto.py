@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.errors import ConfigError, StoreUnavailable
+from bot.errors import ConfigError, EncryptedDataUnreadable
 
 VERSION = b"\x01"
 NONCE_BYTES = 12
@@ -45,11 +45,6 @@ KEY_HELP = (
 )
 
 RowPart = str | int | None
-
-
-class EncryptedDataUnreadable(StoreUnavailable):
-    """A stored value cannot be opened: sealed under another key (rotated while this process
-    ran), altered, moved from another row, or plain where the database is encrypted."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,15 @@
 
 ```
 ThresholdError
-├── ConfigError          the environment or .env holds a value the bot cannot use
-└── StoreError           anything about persisted data
-    ├── StoreUnavailable the database cannot be opened, read or written (path in the message)
-    ├── StaleWrite       someone else saved this conversation first (optimistic version check)
-    └── MigrationError   the schema files cannot be applied, or the database is newer than the code
+├── ConfigError                  the environment or .env holds a value the bot cannot use
+├── StoreError                   anything about persisted data
+│   ├── StoreUnavailable         the database cannot be opened, read or written (path in message)
+│   │   └── EncryptedDataUnreadable  a sealed value: no key, the wrong key, or not its own cell
+│   ├── StaleWrite               someone else saved this conversation first (version check)
+│   └── MigrationError           the schema cannot be applied, or the database is newer
+└── DeliveryError                a message the bot speaks first could not be delivered
+    ├── RecipientUnreachable     the person blocked the bot, closed their DMs, left
+    └── DeliveryFailed           the platform refused or failed it for now; later may work
 ```
 
 Messages are plain sentences meant to be shown to whoever runs the bot (never a traceback);
@@ -40,9 +44,30 @@ class MigrationError(StoreError):
     """The schema cannot be brought up to date."""
 
 
+class EncryptedDataUnreadable(StoreUnavailable):
+    """A stored value cannot be opened: sealed under another key (rotated while this process
+    ran), altered, moved from another row, or plain where the database is encrypted."""
+
+
+class DeliveryError(ThresholdError):
+    """A message the bot sends unprompted (a mantra, a reminder) was not delivered."""
+
+
+class RecipientUnreachable(DeliveryError):
+    """The person cannot be reached any more (they blocked the bot, closed their DMs, left)."""
+
+
+class DeliveryFailed(DeliveryError):
+    """The platform refused or failed the delivery for now; trying again later may work."""
+
+
 __all__ = [
     "ConfigError",
+    "DeliveryError",
+    "DeliveryFailed",
+    "EncryptedDataUnreadable",
     "MigrationError",
+    "RecipientUnreachable",
     "StaleWrite",
     "StoreError",
     "StoreUnavailable",

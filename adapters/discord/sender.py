@@ -31,7 +31,7 @@ from adapters.discord.translate import (
     is_unreachable,
     send_kwargs,
 )
-from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Reply
 

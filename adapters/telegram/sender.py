@@ -30,7 +30,7 @@ from adapters.telegram.translate import (
     to_send_kwargs,
     utf16_len,
 )
-from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from bot.pseudonyms import pseudonym
 from dialogs.model import Reply

@@ -11,17 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.errors import ThresholdError
+from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Reply
-
-
-class RecipientUnreachable(ThresholdError):
-    """The person cannot be reached any more (they blocked the bot, closed their DMs, left)."""
-
-
-class DeliveryFailed(ThresholdError):
-    """The platform refused or failed the delivery for now; trying again later may work."""
 
 
 class Deliverer(Protocol):

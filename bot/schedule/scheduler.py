@@ -47,9 +47,9 @@ from typing import Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.errors import StoreUnavailable
+from bot.errors import DeliveryFailed, RecipientUnreachable, StoreUnavailable
 from bot.metrics import Metrics
-from bot.ports.delivery import Deliverer, DeliveryFailed, RecipientUnreachable
+from bot.ports.delivery import Deliverer
 from bot.ports.schedule import (
     CLAIMED,
     FAILED,

@@ -36,7 +36,7 @@ from bot.ports.schedule import (
 )
 from bot.ports.store import to_db_time, utc_now
 from bot.sqlite import due as sql
-from bot.sqlite.support import configure, describe, hand_off
+from bot.sqlite.support import configure, describe, hand_off, raw_connection
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class SqliteSchedule:
         try:
             sqlite3.connect(self.path).close()  # fail here, not on aiosqlite's thread
             self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            self._raw = self._db._conn
+            self._raw = raw_connection(self._db)
             await self._hand_off(self._setup)
         except sqlite3.Error as exc:
             await self._abandon()

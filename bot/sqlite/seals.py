@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.crypto import PLAIN, PROBE, PROBE_CELL, SCHEME, Cell, Cipher, EncryptedDataUnreadable
+from bot.crypto import PLAIN, PROBE, PROBE_CELL, SCHEME, Cell, Cipher
 from bot.crypto import Sealer as Sealer
-from bot.errors import ConfigError, StoreUnavailable
+from bot.errors import ConfigError, EncryptedDataUnreadable, StoreUnavailable
 from bot.migrate import migrate
 from bot.ports.store import UserKey
 from bot.sqlite.support import configure, describe

@@ -5,10 +5,9 @@ How a turn is written (the performance targets are in issue 2 and ``bench/``):
 * Every aiosqlite call is a hand-off to the connection's thread (~0.1 ms), so a turn must cost
   one hand-off, and turns in flight together share one commit. :meth:`SqliteStore.save` only
   queues the turn; a single writer task drains the queue and runs the whole batch as *one*
-  callable on aiosqlite's thread through ``Connection._execute(fn)``. That method is private,
-  but it is the only way to run several statements in one hand-off; it has been stable across
-  aiosqlite releases and everything else in aiosqlite is built on it. If it ever goes, the
-  fallback is a ``ThreadPoolExecutor(max_workers=1)`` owning a plain ``sqlite3`` connection.
+  callable on aiosqlite's thread (:func:`bot.sqlite.support.hand_off`: aiosqlite's private
+  ``Connection._execute`` and ``_conn``, the only way to run several statements in one
+  hand-off; why, and the fallback, are written beside them).
 * The batch runs inside one ``BEGIN IMMEDIATE … COMMIT``, each turn that writes more than its
   state inside its own SAVEPOINT, so one failing turn (a stale version, a constraint) is rolled
   back alone and the others still commit. Each waiter is released only after the COMMIT: a
@@ -65,6 +64,7 @@ from bot.sqlite.support import (
     describe,
     erase_freed,
     hand_off,
+    raw_connection,
     transaction,
     use_incremental_vacuum,
 )
@@ -163,7 +163,7 @@ class SqliteStore:
             # failed connect, to report into a loop that may be gone by then.
             sqlite3.connect(path).close()
             self._db = await aiosqlite.connect(path, isolation_level=None)
-            self._raw = self._db._conn
+            self._raw = raw_connection(self._db)
             await self._hand_off(self._setup)
         except (sqlite3.Error, OSError) as exc:
             await self._abandon()

@@ -123,12 +123,25 @@ def erase_freed(conn: sqlite3.Connection, *, attempts: int = 3) -> bool:
     return False
 
 
+# The two places Threshold reaches into aiosqlite's private parts, both here, both for the same
+# reason: a whole batch of statements (a group of turns, a group of delivery outcomes) must cost
+# one trip to the database thread, which aiosqlite's public API cannot do. ``_execute`` runs one
+# callable on its thread; ``_conn`` is the plain ``sqlite3.Connection`` that callable uses
+# there (and only there). Both have been stable across aiosqlite releases, and everything public
+# in aiosqlite is built on them. If they ever go, the fallback is a ``ThreadPoolExecutor``
+# (``max_workers=1``) owning a plain ``sqlite3`` connection, behind these two functions.
+
+
 async def hand_off(db: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(*args)`` on aiosqlite's thread in one hand-off: the one use of the private
-    ``Connection._execute``, which lets a whole batch of statements cost one trip to the
-    database thread (see :mod:`bot.sqlite.store`)."""
+    """Run ``fn(*args)`` on aiosqlite's thread, in one hand-off (``Connection._execute``)."""
     result: T = await db._execute(Job(fn, args))  # type: ignore[no-untyped-call]
     return result
+
+
+def raw_connection(db: aiosqlite.Connection) -> sqlite3.Connection:
+    """The ``sqlite3.Connection`` under ``db`` (``Connection._conn``): for functions run by
+    :func:`hand_off`, on the database thread only."""
+    return db._conn
 
 
 class transaction:

@@ -18,7 +18,7 @@ import pytest
 
 from adapters.console import ConsoleDeliverer, run_console
 from bot.core import Core, open_core
-from bot.ports.delivery import DeliveryFailed
+from bot.errors import DeliveryFailed
 from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Button, Reply

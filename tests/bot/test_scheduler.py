@@ -25,8 +25,8 @@ from scheduler_testing import (
     subscribe,
 )
 
+from bot.errors import RecipientUnreachable
 from bot.metrics import Metrics
-from bot.ports.delivery import RecipientUnreachable
 from bot.ports.schedule import Graces
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import SENDING_LEASE, Scheduler

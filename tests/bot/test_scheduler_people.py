@@ -25,7 +25,7 @@ from scheduler_testing import (
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for, new_key
-from bot.ports.delivery import DeliveryFailed, RecipientUnreachable
+from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.schedule.scheduler import Scheduler
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore

@@ -11,7 +11,8 @@ import pytest
 from bot_testing import REFLECTION, Clock, chat_for, play
 
 from bot.conversations import Conversations
-from bot.crypto import SCHEME, Cipher, EncryptedDataUnreadable, cipher_for, new_key
+from bot.crypto import SCHEME, Cipher, cipher_for, new_key
+from bot.errors import EncryptedDataUnreadable
 from bot.ports.store import UserKey
 from bot.sqlite.seals import SEALED, stored_check
 from bot.sqlite.store import SqliteStore

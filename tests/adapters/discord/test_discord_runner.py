@@ -10,8 +10,7 @@ import pytest
 
 from adapters.discord import run_discord
 from bot.core import open_core
-from bot.errors import ConfigError
-from bot.ports.delivery import RecipientUnreachable
+from bot.errors import ConfigError, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Button, Reply
 from tests.adapters.discord.harness import ALEX, Person, Running, buttons, make_settings

@@ -17,8 +17,7 @@ from telegram_testing import Person, make_settings, running_bot
 from adapters.cli import _fail
 from adapters.telegram import build_application, deliverer, run_telegram
 from bot.core import Core, open_core
-from bot.errors import ConfigError
-from bot.ports.delivery import RecipientUnreachable
+from bot.errors import ConfigError, RecipientUnreachable
 from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Button, Reply
