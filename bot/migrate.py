@@ -47,6 +47,39 @@ def shipped() -> list[Migration]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """What a database's schema is, read without changing anything."""
+
+    foreign: bool
+    """It holds tables, but none records Threshold's migrations: not Threshold's file."""
+    applied: tuple[int, ...]
+    pending: tuple[Migration, ...]
+    """Shipped migrations it has not had yet (``threshold run`` applies them at start)."""
+    newer: tuple[int, ...]
+    """Versions it has that this code does not know: it was made by a newer release."""
+    latest: int
+    """The newest version this code ships."""
+
+
+def schema_status(conn: sqlite3.Connection) -> SchemaStatus:
+    """Where ``conn``'s schema stands against the shipped migrations; raises
+    :class:`MigrationError` if the shipped files themselves are wrong."""
+    migrations = shipped()
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    done: tuple[int, ...] = ()
+    if "schema_migrations" in tables:
+        done = tuple(r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1"))
+    known = {m.version for m in migrations}
+    return SchemaStatus(
+        foreign=bool(tables) and "schema_migrations" not in tables,
+        applied=done,
+        pending=tuple(m for m in migrations if m.version not in done),
+        newer=tuple(v for v in done if v not in known),
+        latest=max(known),
+    )
+
+
 def applied(conn: sqlite3.Connection) -> list[int]:
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -94,7 +94,7 @@ def environment_reads(source: str) -> list[str]:
 
 # Reads of the environment outside Settings, each with its reason.
 ALLOWED_ENVIRONMENT_READS = {
-    "adapters/doctor.py": "tells an ENCRYPTION_KEY this build cannot use from an absent one",
+    "adapters/doctor/data.py": "tells an ENCRYPTION_KEY this build cannot use from an absent one",
 }
 
 

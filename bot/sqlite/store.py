@@ -36,7 +36,7 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from bot import crypto, pseudonyms
+from bot import pseudonyms
 from bot.crypto import PLAIN, Sealer
 from bot.errors import StoreError, StoreUnavailable
 from bot.migrate import migrate
@@ -56,13 +56,13 @@ from bot.ports.store import (
 from bot.sqlite import reads as reads
 from bot.sqlite import seals as seals
 from bot.sqlite import turns as ops
+from bot.sqlite.batch import Outcome, Pending, write_batch
 from bot.sqlite.checkpoint import Checkpointer
 from bot.sqlite.export import export_user
 from bot.sqlite.support import (
     configure,
     create_private,
     describe,
-    erase_freed,
     hand_off,
     raw_connection,
     transaction,
@@ -82,34 +82,6 @@ class _Cached:
     user_id: int | None
     saved: Saved | None
     address: Address | None  # as stored, None if unknown or unreachable
-
-
-def _is_plain(turn: TurnWrite) -> bool:
-    """Only the state changes: the turn is one UPDATE, which writes all or nothing by itself."""
-    return not (
-        turn.finished
-        or turn.schedule
-        or turn.cancel
-        or turn.mantras
-        or turn.forget
-        or turn.snooze_until
-    )
-
-
-@dataclass(slots=True)
-class _Pending:
-    key: UserKey
-    turn: TurnWrite
-    expected: int
-    user_id: int | None
-    address_known: bool
-    future: asyncio.Future[int]
-
-    def __repr__(self) -> str:  # never the state: it holds what the person typed
-        return f"<pending turn of {self.key} at version {self.expected}>"
-
-
-_Outcome = tuple[int, int | None] | BaseException
 
 
 class SqliteStore:
@@ -134,7 +106,7 @@ class SqliteStore:
         self._cache: OrderedDict[UserKey, _Cached] = OrderedDict()
         self._db: aiosqlite.Connection | None = None
         self._raw: sqlite3.Connection | None = None
-        self._pending: list[_Pending] = []
+        self._pending: list[Pending] = []
         self._wakeup = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self._checkpointer: Checkpointer | None = None
@@ -291,7 +263,7 @@ class SqliteStore:
         if cached is not None:
             user_id = cached.user_id
             known = turn.address is not None and cached.address == turn.address
-        self._pending.append(_Pending(key, turn, expected_version, user_id, known, future))
+        self._pending.append(Pending(key, turn, expected_version, user_id, known, future))
         self._wakeup.set()
         return await future
 
@@ -306,9 +278,11 @@ class SqliteStore:
             if self._closing:
                 return
 
-    async def _flush(self, batch: list[_Pending]) -> None:
+    async def _flush(self, batch: list[Pending]) -> None:
         try:
-            outcomes: list[_Outcome] = await self._hand_off(self._write_batch, batch)
+            outcomes: list[Outcome] = await self._hand_off(
+                write_batch, self._conn, batch, to_db_time(self._clock()), self._cipher, self.path
+            )
         except (sqlite3.Error, ValueError) as exc:  # the connection failed or is closed
             outcomes = [self._unavailable(exc, "write to") for _ in batch]
         except Exception:  # a bug: fail these turns, keep the writer alive for the next ones
@@ -330,53 +304,6 @@ class SqliteStore:
                 self._remember(pending.key, _Cached(user_id, Saved(turn.state, version), address))
             if not pending.future.done():
                 pending.future.set_result(version)
-
-    def _write_batch(self, batch: list[_Pending]) -> list[_Outcome]:
-        """On the database thread: every queued turn in one transaction, one savepoint each."""
-        conn = self._conn
-        now = to_db_time(self._clock())
-        outcomes: list[_Outcome] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            seals.ensure_same_key(conn, self._cipher)
-            for p in batch:
-                # A plain turn of a known person is a single UPDATE: it needs no savepoint.
-                plain = p.user_id is not None and p.expected > 0 and _is_plain(p.turn)
-                plain = plain and (p.turn.address is None or p.address_known)
-                if not plain:
-                    conn.execute("SAVEPOINT turn")
-                try:
-                    outcome: _Outcome = ops.apply_turn(
-                        conn, p.key, p.user_id, p.turn, p.expected, now,
-                        address_known=p.address_known, cipher=self._cipher,
-                    )  # fmt: skip
-                except sqlite3.IntegrityError as exc:
-                    outcome = StoreError(f"turn of {p.key} rejected by the schema: {exc}")
-                except (StoreError, ValueError, TypeError, KeyError) as exc:
-                    outcome = exc
-                if not plain:
-                    if isinstance(outcome, BaseException):
-                        conn.execute("ROLLBACK TO turn")
-                    conn.execute("RELEASE turn")
-                outcomes.append(outcome)
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            logger.warning("batch of %d turns not written: %s", len(batch), exc)
-            return [self._unavailable(exc, "write to") for _ in batch]
-        except crypto.EncryptedDataUnreadable as exc:  # the key was rotated under us
-            conn.execute("ROLLBACK")
-            logger.error("batch of %d turns not written: %s", len(batch), exc)
-            return [exc for _ in batch]
-        done = zip(batch, outcomes, strict=True)
-        if any(p.turn.forget and not isinstance(o, BaseException) for p, o in done):
-            # before the replies go out: "deleted" means gone from the file and its WAL too
-            try:
-                erase_freed(conn)
-            except sqlite3.Error as exc:
-                logger.warning("erasing freed pages after a deletion failed: %s", exc)
-        return outcomes
 
     # -- reads --------------------------------------------------------------------------------
 

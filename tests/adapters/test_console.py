@@ -24,9 +24,9 @@ from adapters.console import (
     local_user,
     render,
     run_console,
-    save_attachment,
     to_event,
 )
+from adapters.console_files import save_attachment
 from bot.core import Core, open_core
 from bot.ports.store import Address, UserKey
 from bot.settings import Settings

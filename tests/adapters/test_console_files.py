@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console import run_console, save_attachment
+from adapters.console import run_console
+from adapters.console_files import save_attachment
 from bot.core import Core, open_core
 from bot.ports.store import AnswerRow, FinishedRecord, TurnWrite, UserKey
 from bot.settings import Settings
