@@ -1,0 +1,84 @@
+"""The labelled corpus in tests/dialogs/safety_corpus/: its shape, and the tuning part's figures.
+
+``tuning.toml`` is what the rules are written from: every ``concern`` there must be noticed as
+its category's kind, and its look-alikes (``none``) may be noticed at most 15% of the time.
+``held_out.toml`` is never tuned on; only its shape is checked here (each category has messages
+in both parts), and ``make bench`` reports how the rules read it, once per batch.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialogs.safety import assess
+from dialogs.script import Script
+
+CORPUS = Path(__file__).parent / "safety_corpus"
+PARTS = ("tuning", "held_out")
+EVERYDAY = "everyday"  # ordinary messages, look-alikes of nothing in particular
+FALSE_POSITIVE_CEILING = 0.15
+
+
+def _part(name: str) -> dict[str, dict[str, list[str]]]:
+    data: dict[str, Any] = tomllib.loads((CORPUS / f"{name}.toml").read_text("utf-8"))
+    return data
+
+
+@pytest.fixture(scope="module", name="parts")
+def _parts() -> dict[str, dict[str, dict[str, list[str]]]]:
+    return {name: _part(name) for name in PARTS}
+
+
+def test_every_category_has_concerns_and_look_alikes_in_both_parts(
+    script: Script, parts: dict[str, dict[str, dict[str, list[str]]]]
+) -> None:
+    ids = {c.id for c in script.safety.categories}
+    for name, part in parts.items():
+        assert set(part) == ids | {EVERYDAY}, f"{name}: tables must be the categories"
+        for category in ids:
+            assert part[category].get("concern"), f"{name}: {category} has no concerns"
+            assert part[category].get("none"), f"{name}: {category} has no look-alikes"
+        assert part[EVERYDAY].get("none") and not part[EVERYDAY].get("concern")
+
+
+def test_the_corpus_is_big_enough_and_no_held_out_message_is_also_in_tuning(
+    parts: dict[str, dict[str, dict[str, list[str]]]],
+) -> None:
+    messages = {
+        name: [
+            m for table in part.values() for key in ("concern", "none") for m in table.get(key, [])
+        ]
+        for name, part in parts.items()
+    }
+    assert sum(len(m) for m in messages.values()) >= 400
+    assert len(messages["held_out"]) >= 150
+    seen = {" ".join(m.casefold().split()) for m in messages["tuning"]}
+    assert [m for m in messages["held_out"] if " ".join(m.casefold().split()) in seen] == []
+
+
+def test_every_tuning_concern_is_noticed_as_its_kind(
+    script: Script, parts: dict[str, dict[str, dict[str, list[str]]]]
+) -> None:
+    kinds = {c.id: c.kind for c in script.safety.categories}
+    wrong = []
+    for category, table in parts["tuning"].items():
+        for message in table.get("concern", []):
+            finding = assess(message, script.safety)
+            if finding is None or finding.kind != kinds[category]:
+                wrong.append((category, message, finding and finding.category))
+    assert wrong == [], "recall on the tuning part must be 100%"
+
+
+def test_tuning_look_alikes_are_rarely_noticed(
+    script: Script, parts: dict[str, dict[str, dict[str, list[str]]]]
+) -> None:
+    look_alikes = [m for table in parts["tuning"].values() for m in table.get("none", [])]
+    noticed = [m for m in look_alikes if assess(m, script.safety) is not None]
+    print(f"\ntuning look-alikes noticed: {len(noticed)}/{len(look_alikes)}")
+    for message in noticed:
+        print(f"    {message!r}")
+    assert len(noticed) / len(look_alikes) <= FALSE_POSITIVE_CEILING

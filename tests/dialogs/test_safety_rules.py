@@ -1,0 +1,222 @@
+"""Each rule family in dialogs/content/safety.toml, on literal messages.
+
+A family is one published warning sign (a ``[[safety.category]]``). For each: messages it must
+notice as that category (plain, oblique, chat spelling, typos, no punctuation), and look-alikes
+it must leave alone (idioms, negations, ordinary life). The figures over the whole labelled
+corpus are in ``test_safety_corpus.py`` and ``make bench``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogs.safety import assess
+from dialogs.script import Script
+
+NOTICED: dict[str, list[str]] = {
+    "wish_to_die": [
+        "I want to kill myself",
+        "i wanna kil myslef",
+        "honestly i want to die",
+        "im suicdal",
+        "I've been having thoughts of suicide",
+        "I'd rather be dead than live like this",
+        'i keep thinking "just end it"',
+    ],
+    "not_existing": [
+        "I just want to disappear",
+        "i wish i could stop existing",
+        "I want to go to sleep and never wake up",
+        "i dont want to be alive anymore",
+        "I wish I'd never been born",
+    ],
+    "hopelessness": [
+        "honestly I don't see the point of anything anymore",
+        "there's no reason for me to go on",
+        "i have nothing to live for",
+        "i don't have anything to live for",
+        "life isn't worth living anymore",
+        "nothing will ever get better",
+    ],
+    "trapped_or_unbearable": [
+        "I can't take it anymore",
+        "i cant do this anymore",
+        "the pain is unbearable",
+        "I feel so trapped",
+        "it's too much i can't take it",
+        "I can't take it anymore, I failed my exam and everything is ruined",
+    ],
+    "burden": [
+        "everyone would be better off if I was dead",
+        "Everyone would be better off without me",
+        "i'm just a burden to everyone",
+        "if i disappeared nobody would care",
+        "it would be better for everyone if i was gone",
+    ],
+    "goodbye_giving_away": [
+        "I wrote goodbye letters to my family",
+        "i've been giving my stuff away",
+        "I gave away my guitar, I won't need it anymore",
+        "this is my last message",
+        "please look after my dog when i'm gone",
+        "goodbye, thank you for everything",
+    ],
+    "method_plan_attempt": [
+        "I took too many pills last night on purpose",
+        "i took like 30 pills",
+        "I tried to kill myself last year",
+        "i've been stockpiling my meds",
+        "ive planned how im going to do it",
+        "I have everything I need to end it",
+        "i've been looking at the bridge",
+    ],
+    "self_harm": [
+        "i cut myself last night",
+        "I've started cutting again",
+        "I hurt myself on purpose",
+        "i burn myself with a lighter",
+        "I wear long sleeves to hide my scars",
+    ],
+    "violence": [
+        "he hits me",
+        "my boyfriend slapped me",
+        "he pushed me and i fell",
+        "he slammed my head into the wall",
+        "my partner is violent",
+        "he hurt me last night",
+    ],
+    "sexual_coercion": [
+        "he forced me to have sex",
+        "i said no but he didn't stop",
+        "he gets angry if i don't sleep with him",
+        "i woke up and he was touching me",
+        "he threatened to share my nudes",
+    ],
+    "threats": [
+        "he said he'd kill me if I left",
+        "she threatens to take the kids",
+        "he told me he knows where i live and he'll come for me",
+        "I'm scared of him",
+        "she texted “I’ll kill myself if you go”",
+    ],
+    "stalking": [
+        "my ex keeps showing up at my work",
+        "he keeps turning up wherever i am",
+        "he made a new account to message me after I blocked him",
+        "i blocked him but he keeps making new numbers to call me",
+        "i found an airtag in my car",
+    ],
+    "monitoring": [
+        "he checks my phone and tells me who I'm allowed to see",
+        "he checks who i've been texting",
+        "she installed an app on my phone to track me",
+        "he makes me share my location",
+        "she monitors everything i do online",
+    ],
+    "isolation": [
+        "he won't let me see my friends",
+        "he tells me what to wear",
+        "he took my car keys so i can't leave",
+        "i can't go anywhere without his permission",
+        "he says my friends are a bad influence and I can't see them",
+    ],
+    "financial_control": [
+        "she takes my whole paycheck",
+        "he takes all my money",
+        "i have to ask him for money",
+        "he won't give me access to money",
+        "he took out loans in my name",
+    ],
+    "degradation": [
+        "he calls me worthless",
+        "she says no one else would ever want me",
+        "he constantly criticises me",
+        "he makes fun of me in front of everyone",
+    ],
+    "abuse_general": [
+        "my husband is abusive",
+        "i think my relationship is abusive",
+        "I got a restraining order against him",
+        "i'm being abused",
+    ],
+}
+
+LOOK_ALIKES: dict[str, list[str]] = {
+    "wish_to_die": [
+        "this job is killing me",
+        "I could kill for a holiday",
+        "I nearly died laughing",
+        "i nearly killed myself laughing",
+        "I'm not suicidal, just sad",
+        "i want to die my hair blue",
+    ],
+    "not_existing": [
+        "I want to disappear from social media for a while",
+        "i don't want to live with my parents anymore",
+    ],
+    "hopelessness": [
+        "I give up on him",
+        "no point in texting him anymore",
+        "there's no future for us",
+    ],
+    "trapped_or_unbearable": [
+        "I can't take this heat anymore",
+        "i feel trapped in this job",
+        "i can't go on like this with him, something has to change",
+    ],
+    "burden": ["i'm a burden on the group project, i haven't done my part"],
+    "goodbye_giving_away": [
+        "I gave away my old books",
+        "this is goodbye for now, I'm moving to Spain",
+        "i gave my cat away because my new flat doesn't allow pets",
+        "I said goodbye to my friends at the airport",
+    ],
+    "method_plan_attempt": [
+        "I took two paracetamol for my headache",
+        "I have a plan for the weekend",
+        "I'm going to jump in the pool",
+    ],
+    "self_harm": ["I cut my hair short", "i cut my finger cooking", "I cut him off"],
+    "violence": ["he beat me at chess", "she pushed me on the swing", "He hit me up last night"],
+    "sexual_coercion": ["he forces me to go to the gym lol"],
+    "threats": [
+        "My mum would kill me if she found out",
+        "he said he'd kill for a beer",
+        "she threatened to break up with me",
+        "I'm scared of spiders",
+    ],
+    "stalking": ["he follows me on instagram"],
+    "monitoring": [
+        "he doesn't check my phone",
+        "he took my phone to look at the photos from the trip",
+    ],
+    "isolation": [
+        "my friend is so controlling about plans lol",
+        "i'm not allowed to wear trainers at work",
+    ],
+    "financial_control": ["she takes care of the bills because she's better with money"],
+    "degradation": ["he called me beautiful"],
+    "abuse_general": ["he never hit me"],
+}
+
+
+@pytest.mark.parametrize(
+    ("category", "text"), [(c, t) for c, texts in NOTICED.items() for t in texts]
+)
+def test_each_family_notices_its_warning_sign(script: Script, category: str, text: str) -> None:
+    finding = assess(text, script.safety)
+    assert finding is not None, f"{category} missed {text!r}"
+    assert category in finding.categories
+
+
+@pytest.mark.parametrize(
+    ("category", "text"), [(c, t) for c, texts in LOOK_ALIKES.items() for t in texts]
+)
+def test_each_family_leaves_its_look_alikes_alone(script: Script, category: str, text: str) -> None:
+    assert assess(text, script.safety) is None, f"{category} look-alike {text!r} was noticed"
+
+
+def test_every_family_in_the_content_is_tested(script: Script) -> None:
+    ids = {c.id for c in script.safety.categories}
+    assert set(NOTICED) == ids
+    assert set(LOOK_ALIKES) == ids
