@@ -148,7 +148,7 @@ def validate(script: Script) -> None:
     required = {
         "intro", "menu", "help", "unknown_command", "stale_button", "forged_button",
         "finished_button", "not_skippable", "cancelled", "stopped", "hint_choice",
-        "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported",
+        "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported", "thing.other",
         "mantra_stop_label", "mantra_snooze_label", "mantra_stopped", "mantra_already_off",
         "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
         "tz_by_clock", "hint_tz_clock", "unknown_command_near", "did_you_mean", "or_word",
@@ -191,6 +191,15 @@ def _check_card(script: Script) -> None:
             raise ScriptError(f"card: no question stores {line.answer!r}")
         if line.say not in script.messages:
             raise ScriptError(f"card: message {line.say!r} does not exist")
+    if len(script.history_ratings) not in (0, 2):
+        raise ScriptError("history: ratings names two answers (effort shared, then feeling)")
+    named = (script.history_name, *script.history_ratings) if script.history_ratings else ()
+    for answer in named:
+        kinds = {n.type for n in script.nodes.values() if n.store == answer}
+        if not kinds:
+            raise ScriptError(f"history: no question stores {answer!r}")
+        if answer in script.history_ratings and kinds != {"rating"}:
+            raise ScriptError(f"history: {answer!r} is not a rating")
     for answer in script.last_words:
         if answer not in stores:
             raise ScriptError(f"card: last_words names {answer!r}, which no question stores")

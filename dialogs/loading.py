@@ -200,6 +200,8 @@ def build_script(
     words_limit = 200
     last_words: tuple[str, ...] = ()
     last_words_limit = 120
+    history_name = "name"
+    history_ratings: tuple[str, ...] = ()
     plan_card: tuple[CardLine, ...] = ()
     care_hold_hours, since_after_hours = 48, 2
     held: list[str] = []
@@ -246,6 +248,9 @@ def build_script(
             words_limit = int(doc["card"].get("words_limit", words_limit))
             last_words = tuple(str(k) for k in doc["card"].get("last_words", ()))
             last_words_limit = int(doc["card"].get("last_words_limit", last_words_limit))
+        if "history" in doc:
+            history_name = str(doc["history"].get("name", history_name))
+            history_ratings = tuple(str(k) for k in doc["history"].get("ratings", ()))
         if "plan_card" in doc:
             plan_card = tuple(_card_line(line, name) for line in doc["plan_card"].get("lines", ()))
         if "care" in doc:
@@ -278,6 +283,8 @@ def build_script(
         words_limit=words_limit,
         last_words=last_words,
         last_words_limit=last_words_limit,
+        history_name=history_name,
+        history_ratings=history_ratings,
         plan_card=plan_card,
         care_hold_hours=care_hold_hours,
         since_after_hours=since_after_hours,

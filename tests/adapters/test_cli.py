@@ -35,10 +35,10 @@ from adapters.cli import (
     configured_platforms,
     main,
 )
-from adapters.console import GOODBYE
 from bot.core import Core
 from bot.errors import ConfigError
 from bot.settings import Settings
+from tests.support.words import GOODBYE
 
 SCRIPT = Path(sys.executable).with_name("threshold")
 QUESTIONS = (

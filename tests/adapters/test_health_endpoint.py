@@ -72,10 +72,10 @@ async def test_healthz_is_503_until_every_platform_is_connected(core: Core) -> N
     async with serving_health(core, ["telegram"]) as url:
         status, body = await get(f"{url}/healthz")
         assert (status, json.loads(body)["platforms"]) == (503, {"telegram": "not connected"})
-        core.deliverers["telegram"] = Deliverer()
-        status, body = await get(f"{url}/healthz")
-        assert (status, json.loads(body)["platforms"]) == (200, {"telegram": "connected"})
-        _, text = await get(f"{url}/metrics")
+        async with core.serving(Deliverer()):
+            status, body = await get(f"{url}/healthz")
+            assert (status, json.loads(body)["platforms"]) == (200, {"telegram": "connected"})
+            _, text = await get(f"{url}/metrics")
     assert metric(text, "threshold_platform_connected", platform="telegram") == 1
 
 
@@ -122,8 +122,8 @@ async def test_healthcheck_says_healthy_unhealthy_or_unreachable(core: Core) -> 
             1,
             "unhealthy (503): database ok; not connected: telegram",
         )
-        core.deliverers["telegram"] = Deliverer()
-        assert await asyncio.to_thread(healthcheck, settings) == (0, "healthy")
+        async with core.serving(Deliverer()):
+            assert await asyncio.to_thread(healthcheck, settings) == (0, "healthy")
     status, said = await asyncio.to_thread(healthcheck, settings)
     assert status == 1 and said.startswith("no answer from")
     assert healthcheck(settings.model_copy(update={"health_port": None}))[0] == 1

@@ -8,6 +8,7 @@ import io
 import os
 import signal
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,16 @@ from service_testing import SETTINGS, STOP_WITHIN, Service, answer, clean_env, q
 
 from adapters import cli
 from adapters.cli import Platform
-from adapters.console import GOODBYE, run_console
+from adapters.console import run_console
 from adapters.lifecycle import adapters_last, until_signalled
 from bot.conversations import Conversations
 from bot.core import Core
-from bot.ports.store import TurnWrite, UserKey
+from bot.ports.store import Address, TurnWrite, UserKey
 from bot.settings import Settings
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
+from dialogs.model import Reply
+from tests.support.words import GOODBYE
 
 # --------------------------------------------------------------------------------------------
 # until_signalled, in this process
@@ -102,6 +105,15 @@ async def test_the_handlers_are_removed_afterwards() -> None:
 
 # --------------------------------------------------------------------------------------------
 # The terminal chat finishes the turn it is in
+
+
+class Telegram:
+    """Stands for a connected platform: it serves, and delivers nothing."""
+
+    platform = "telegram"
+
+    async def deliver(self, address: Address, replies: Sequence[Reply]) -> None:
+        return None
 
 
 class SlowSaves(SqliteStore):
@@ -267,15 +279,14 @@ def test_threshold_run_stops_the_cores_parts_before_its_platforms(
 
     async def platform(core: Core) -> None:
         async def deliveries_finished() -> None:
-            seen.append("connected" if "telegram" in core.deliverers else "gone")
+            seen.append("connected" if "telegram" in core.serving_platforms() else "gone")
 
         core.before_stop.append(deliveries_finished)
-        core.deliverers["telegram"] = object()  # type: ignore[assignment]
-        os.kill(os.getpid(), signal.SIGTERM)
         try:
-            await asyncio.sleep(3600)
+            async with core.serving(Telegram()):
+                os.kill(os.getpid(), signal.SIGTERM)
+                await asyncio.sleep(3600)
         finally:
-            core.deliverers.pop("telegram")
             seen.append("platform stopped")
 
     monkeypatch.setattr(

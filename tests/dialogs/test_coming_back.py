@@ -11,9 +11,8 @@ from dialogs import Cancel, Command, Finish, Pick, Reply, ScheduleAt, State, Tex
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
-
     from dialogs import Script
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 SAM = {"id": "p1", "name": "Sam", "kind": "romantic", "decision": "talk", "last_at": "2025-02-01"}

@@ -24,7 +24,7 @@ from dialogs.endings import MAX_PEOPLE
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 """Five minutes after the literal states from ``at_node`` were last active."""

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from conftest import Chat
-
 from dialogs import Command, Pick, SnoozeMantras, State, Text, step
 from dialogs.care import with_resources
 from dialogs.script import Script
+from tests.support.machine import Chat
 
 CRISIS = "I don't want to be here anymore"
 ABUSE = "he hits me when he drinks"

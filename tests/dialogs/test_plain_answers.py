@@ -15,9 +15,8 @@ from dialogs.understanding import looks_like_sentence, named_options, several_nu
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
-
     from dialogs import Script
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import Chat
-
 from dialogs import Command, Pick, State, Text, step
 from dialogs.script import Script
+from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 21, 0, tzinfo=UTC)
 STEPS = (
