@@ -24,7 +24,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from service_testing import CHOICE, HINT, answer
 
 from adapters import cli
 from adapters.cli import (
@@ -38,6 +37,7 @@ from adapters.cli import (
 from bot.core import Core
 from bot.errors import ConfigError
 from bot.settings import Settings
+from tests.support.services import CHOICE, HINT, answer
 from tests.support.words import GOODBYE
 
 SCRIPT = Path(sys.executable).with_name("threshold")

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
-from service_testing import SCRIPT, Service, answer, clean_env, free_port, get, until_answers
 
 from adapters.health import healthcheck, serving_health, url_of
 from bot.core import Core, open_core
@@ -21,6 +20,7 @@ from bot.errors import ConfigError
 from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Reply
+from tests.support.services import SCRIPT, Service, answer, clean_env, free_port, get, until_answers
 
 
 def settings_for(tmp_path: Path, **values: object) -> Settings:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from service_testing import SETTINGS, STOP_WITHIN, Service, answer, clean_env, question
 
 from adapters import cli
 from adapters.cli import Platform
@@ -25,6 +24,7 @@ from bot.settings import Settings
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.model import Reply
+from tests.support.services import SETTINGS, STOP_WITHIN, Service, answer, clean_env, question
 from tests.support.words import GOODBYE
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from bot_testing import Chat, Clock, chat_for
 
 from bot.conversations import Conversations
 from bot.memory.store import MemoryStore
@@ -14,6 +13,7 @@ from bot.ports.store import Store
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
+from tests.support.chats import Chat, Clock, chat_for
 
 
 @pytest.fixture(scope="session")

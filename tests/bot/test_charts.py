@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot_testing import REFLECTION, Chat, play
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bot import charts
 from bot.charts import DPI, MARKER_PT, Charts, Labels, Point, Series, draw, render_png
+from tests.support.chats import REFLECTION, Chat, play
 
 LABELS = Labels("Effort shared", "Feeling", "1 to 5", "Dates in UTC")
 UTC_ZONE = ZoneInfo("UTC")

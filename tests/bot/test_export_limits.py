@@ -7,13 +7,12 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot_testing import Clock
-
 from bot.conversations import Conversations
 from bot.ports.store import TurnWrite, UserKey
 from bot.sqlite.store import SqliteStore
 from dialogs.model import Command, State
 from dialogs.script import Script
+from tests.support.chats import Clock
 
 KEY = UserKey("telegram", "1")
 RECORDS = 33_000  # past SQLite's 32,766 parameters in one statement

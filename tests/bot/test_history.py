@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot_testing import REFLECTION, Chat, play
 from matplotlib.image import imread
 
 from bot import charts
 from bot.charts import Labels, Point, Series, chart_series, render_png
 from bot.ports.store import RecordSummary
 from dialogs.model import Reply
+from tests.support.chats import REFLECTION, Chat, play
 
 CHECKIN = [("press", "p1"), ("press", "skip"), ("press", "yes"), ("press", "yes"),
            ("press", "4"), ("press", "love"), ("press", "3"), ("press", "keep"),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from bot_testing import START
 
 from bot.memory.store import MemoryStore
 from bot.ports.store import Due, TurnWrite, UserKey
 from dialogs.model import State
+from tests.support.chats import START
 
 
 async def test_state_that_is_not_json_is_refused_like_the_real_store() -> None:

@@ -11,8 +11,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot_testing import Clock
-from scheduler_testing import (
+
+from bot.errors import RecipientUnreachable
+from bot.metrics import Metrics
+from bot.ports.schedule import Graces
+from bot.schedule.fanout import Limit
+from bot.schedule.scheduler import SENDING_LEASE, Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
+from dialogs.deliveries import minute
+from dialogs.script import Script
+from tests.support.chats import Clock
+from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
     next_due,
@@ -24,16 +34,6 @@ from scheduler_testing import (
     scheduler,
     subscribe,
 )
-
-from bot.errors import RecipientUnreachable
-from bot.metrics import Metrics
-from bot.ports.schedule import Graces
-from bot.schedule.fanout import Limit
-from bot.schedule.scheduler import SENDING_LEASE, Scheduler
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
-from dialogs.deliveries import minute
-from dialogs.script import Script
 
 __all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pytest to find
 

@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scheduler_testing import RecordingDeliverer, outcomes, rows, subscribe
 
 from bot.schedule.scheduler import SENDING_LEASE, Scheduler
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
+from tests.support.schedules import RecordingDeliverer, outcomes, rows, subscribe
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

@@ -9,8 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
-from scheduler_testing import (
+from bot.conversations import Conversations
+from bot.crypto import cipher_for, new_key
+from bot.errors import DeliveryFailed, RecipientUnreachable
+from bot.schedule.scheduler import Scheduler
+from bot.sqlite.schedule import SqliteSchedule
+from bot.sqlite.store import SqliteStore
+from dialogs.model import Pick
+from dialogs.script import Script
+from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
+from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
     next_due,
@@ -22,15 +30,6 @@ from scheduler_testing import (
     scheduler,
     subscribe,
 )
-
-from bot.conversations import Conversations
-from bot.crypto import cipher_for, new_key
-from bot.errors import DeliveryFailed, RecipientUnreachable
-from bot.schedule.scheduler import Scheduler
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
-from dialogs.model import Pick
-from dialogs.script import Script
 
 __all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pytest to find
 

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot_testing import Clock
-from scheduler_testing import outcomes, rows, subscribe
 
 from bot.errors import StoreUnavailable
 from bot.ports.schedule import Begun, Claimed, Graces
@@ -18,6 +16,8 @@ from bot.ports.store import Address, Due, MantraSettings, TurnWrite, UserKey
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs.model import State
+from tests.support.chats import Clock
+from tests.support.schedules import outcomes, rows, subscribe
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 GRACES = Graces()

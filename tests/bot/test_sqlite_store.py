@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bot_testing import START
 
 from bot.errors import MigrationError, StaleWrite, StoreError, StoreUnavailable
 from bot.migrate import shipped
 from bot.ports.store import FinishedRecord, TurnWrite, UserKey
 from bot.sqlite.store import SqliteStore
 from dialogs.model import State
+from tests.support.chats import START
 
 ANN = UserKey("telegram", "100")
 

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bot_testing import START, Clock
 
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import (
@@ -22,6 +21,7 @@ from bot.ports.store import (
     to_db_time,
 )
 from dialogs.model import State
+from tests.support.chats import START, Clock
 
 ANN = UserKey("telegram", "100")
 BOB = UserKey("discord", "200")

@@ -13,8 +13,8 @@ from bot.core import open_core
 from bot.errors import ConfigError, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Button, Reply
-from tests.adapters.discord.harness import ALEX, Person, Running, buttons, make_settings
 from tests.standins.discord_api import TOKEN, DiscordAPI
+from tests.support.discord_bot import ALEX, Person, Running, buttons, make_settings
 from tests.support.words import SAY
 
 

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.sqlite.export import NOT_PERSONAL
-from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings, running_bot
 from tests.standins.discord_api import CHANNEL_ID, GUILD_ID, DiscordAPI
+from tests.support.discord_bot import ALEX, Person, buttons, make_settings, running_bot
 
 EPHEMERAL = 64
 

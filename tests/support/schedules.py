@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bot_testing import Clock
 
 from bot.ports.store import Address, MantraSettings, Store, TurnWrite, UserKey
 from bot.schedule.recurrence import next_occurrence
@@ -23,9 +22,10 @@ from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs.model import Reply, State
 from dialogs.script import Script
+from tests.support.chats import Clock
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-"""An hour after ``bot_testing.START`` (08:00 on Saturday 1 March 2025)."""
+"""An hour after ``tests.support.clocks.START`` (08:00 on Saturday 1 March 2025)."""
 
 
 @dataclass
