@@ -118,6 +118,19 @@ def test_a_sentence_that_names_no_option_gets_the_hint(
     assert result.replies[0] == Reply(script.say("hint_choice"), kind="notice")
 
 
+def test_feelings_typed_where_options_are_shown_are_heard_and_kept_not_hinted_at(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    text = "She has stopped answering my messages and I keep rereading our old chats"
+    result = step(at_node("reflect.pattern"), Text(text, AT), script)
+    heard, kept, question = result.replies
+    assert heard.kind == "say" and heard.text != script.say("hint_choice")
+    assert kept.text == script.say("options_heard")
+    assert question.text == script.node("reflect.pattern").prompt
+    assert result.state.data["opening"] == text  # on the card later, in their words
+    assert "pattern" not in result.state.data
+
+
 def test_understanding_helpers_on_literal_texts(script: Script) -> None:
     assert several_numbers("2 5 4") == [2, 5, 4]
     assert several_numbers("2") is None
