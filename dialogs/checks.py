@@ -73,6 +73,7 @@ def _check_asked(script: Script, node: Node) -> None:
     """What a node (or one of its kind variants) shows: prompt, options, scale."""
     kind = kind_of(node)
     _check_text(f"node {node.id} prompt", node.prompt)
+    _check_text(f"node {node.id} lead", node.lead)
     if len(node.options) < kind.min_options:
         raise ScriptError(f"node {node.id}: needs at least {kind.min_options} options")
     if node.scale and (not kind.may_scale or len(node.scale) != 5):

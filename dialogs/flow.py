@@ -77,7 +77,7 @@ def reask(state: State, script: Script, out: Out) -> None:
     elif state.switch_to is not None and state.switch_to in script.flows:
         out.replies.append(switch_question(state, state.switch_to, script))
     elif (node := current(state, script)) is not None:
-        out.replies.append(prompts.ask(state, node, script))
+        out.replies.append(prompts.ask(state, node, script, again=True))
 
 
 def cancel_question(state: State, script: Script) -> Reply:

@@ -131,6 +131,16 @@ def test_feelings_typed_where_options_are_shown_are_heard_and_kept_not_hinted_at
     assert "pattern" not in result.state.data
 
 
+def test_a_question_asked_again_after_feelings_leaves_out_its_lead_line(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    node = script.node("reflect.serving")
+    first = step(at_node("reflect.pattern"), Text("2", AT), script).replies[-1]
+    assert first.text == f"{node.lead}\n\n{node.prompt}"
+    again = step(at_node("reflect.serving"), Text("I keep wondering what I did wrong", AT), script)
+    assert again.replies[-1].text == node.prompt
+
+
 def test_understanding_helpers_on_literal_texts(script: Script) -> None:
     assert several_numbers("2 5 4") == [2, 5, 4]
     assert several_numbers("2") is None
