@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from dialogs import Command, Pick, SnoozeMantras, State, Text, step
 from dialogs.care import with_resources
 from dialogs.script import Script
@@ -153,6 +155,18 @@ def test_yes_typed_to_the_safety_question_means_safe(chat: Chat) -> None:
     chat.text("yes")
     assert chat.state.node == "reflect.reciprocal"
     assert chat.state.safety_then is None
+
+
+@pytest.mark.parametrize("answer", ["I am not okay", "not really", "I don't know", "not sure"])
+def test_not_okay_or_unsure_typed_to_are_you_safe_gets_the_resources_not_go_on_gently(
+    chat: Chat, script: Script, answer: str
+) -> None:
+    chat.command("reflect")
+    chat.walk_to("reflect.reciprocal")
+    chat.text("he hits me")
+    chat.text(answer)
+    assert chat.state.safety_step == "unsafe"  # the resources, and the way back, are shown
+    assert script.say("safety_unsafe_label") in texts(chat)
 
 
 def test_a_newcomer_in_crisis_gets_help_before_anything_else(chat: Chat, script: Script) -> None:
