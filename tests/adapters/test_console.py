@@ -204,7 +204,7 @@ CHOICE = re.compile(r"^  (\d+)\) (.+)$", re.MULTILINE)
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 
@@ -360,7 +360,7 @@ async def run_stand_in(
     tmp_path: Path, typed: str, *answers: list[Reply] | Exception
 ) -> tuple[str, ScriptedConversations]:
     service = ScriptedConversations(list(answers))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")
     out = io.StringIO()
     conversations = cast(Conversations, service)  # the terminal's side only; no store is read
     core = Core(settings, cast(Store, None), conversations, SCRIPT)

@@ -15,8 +15,8 @@ async def test_state_that_is_not_json_is_refused_like_the_real_store() -> None:
     with pytest.raises(TypeError):
         await store.save(
             UserKey("t", "1"),
-            TurnWrite(State(data={"when": START})),
-            expected_version=0,  # type: ignore[dict-item]
+            TurnWrite(State(data={"when": START})),  # type: ignore[dict-item]  # not JSON, on purpose
+            expected_version=0,
         )
     assert await store.load(UserKey("t", "1")) is None
 
