@@ -209,10 +209,12 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
         yield opened
 
 
-async def chat(core: Core, typed: str, **options: object) -> str:
+async def chat(core: Core, typed: str, *, exports_dir: Path | None = None) -> str:
     """Everything the console prints while ``typed`` is read from its input."""
     out = io.StringIO()
-    await run_console(core, stdin=io.StringIO(typed), stdout=out, user_id="tester", **options)  # type: ignore[arg-type]
+    await run_console(
+        core, stdin=io.StringIO(typed), stdout=out, user_id="tester", exports_dir=exports_dir
+    )
     return out.getvalue()
 
 

@@ -10,6 +10,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -100,7 +101,7 @@ def test_a_rating_with_a_single_point_is_a_marker_and_so_is_its_legend() -> None
     lines = drawn_lines(figure)
     [feeling] = of_colour(lines, charts.FEELING_COLOUR)
     [reciprocity] = of_colour(lines, charts.RECIPROCITY_COLOUR)
-    assert len(feeling.get_xdata()) == 1  # type: ignore[arg-type]
+    assert np.shape(feeling.get_xdata()) == (1,)
     assert feeling.get_marker() == "s" and feeling.get_linestyle() == "None"
     assert reciprocity.get_linestyle() == "-"
     legend = legend_of(figure)
