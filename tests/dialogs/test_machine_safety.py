@@ -11,7 +11,9 @@ import pytest
 
 from dialogs import Command, Pick, SnoozeMantras, State, Text, step
 from dialogs.care import with_resources
+from dialogs.model import JSON
 from dialogs.script import Script
+from tests.support.documents import dig
 from tests.support.machine import Chat
 
 CRISIS = "I don't want to be here anymore"
@@ -19,7 +21,7 @@ ABUSE = "he hits me when he drinks"
 SAFE = "I'm safe — let's go on gently"
 STOP = "I'm safe, but I'd like to stop"
 UNSAFE = "No, I'm not safe right now"
-MANTRAS = {"enabled": True, "time": "09:00", "tz": "UTC", "days": "daily"}
+MANTRAS: dict[str, JSON] = {"enabled": True, "time": "09:00", "tz": "UTC", "days": "daily"}
 
 
 def texts(chat: Chat) -> list[str]:
@@ -131,7 +133,7 @@ def test_safe_but_stop_keeps_what_was_written_and_reflect_takes_it_up(
     assert texts(chat)[-1] == script.say("safety_stopped")
     assert "nothing from this" not in " ".join(texts(chat)).casefold()
     assert chat.state.flow is None
-    assert chat.state.paused["data"]["news"] == "she told me she'd hurt me if I told anyone"  # type: ignore[index]
+    assert dig(chat.state.paused["data"], "news") == "she told me she'd hurt me if I told anyone"
     chat.command("checkin")
     assert chat.state.flow == "checkin" and chat.state.node == "checkin.serving"
     assert chat.state.data["name"] == "Mum"
