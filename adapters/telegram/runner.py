@@ -59,6 +59,14 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_membe
 POLL_TIMEOUT = 10.0
 """Seconds a ``getUpdates`` long poll waits for something to happen."""
 RETRY_AFTER_RETRIES = 3
+CONNECTIONS = 16
+"""HTTP connections to the Bot API, at most (PTB's default is 256). httpcore checks every
+pooled connection's socket each time a request is sent or finishes, so under load a pool of
+hundreds cost more CPU than the requests themselves (a third of the bot's time, measured
+with py-spy by ``bench/e2e_telegram.py``); on loopback or a near Bot API a few keep up with
+hundreds of turns a second, and requests beyond them wait their turn in the pool."""
+POOL_WAIT = 30.0
+"""Seconds a request may wait for a free connection (PTB's 1 s is short for a queue)."""
 MIN_SECRET = 32
 SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 INBOX_BATCH = 100
@@ -97,6 +105,8 @@ def build_application(settings: Settings, core: Core, *, clock: Clock = _utc_now
                     )
                 )
                 .concurrent_updates(True)
+                .connection_pool_size(CONNECTIONS)
+                .pool_timeout(POOL_WAIT)
                 .job_queue(None)
                 .build()
             )
