@@ -172,3 +172,21 @@ async def test_300_people_pressing_their_first_mantras_button_at_once_get_what_o
     assert all(presses[q] == 1 for q in queries), "a press answered twice or not at all"
     assert [c.method for c in api.calls if c.status != 200] == []
     assert not api.refused
+
+
+async def test_a_press_is_answered_while_its_next_question_still_waits_to_be_sent(
+    bot: Core, api: TelegramAPI
+) -> None:
+    """Under the reply cap a busy moment's messages wait their turn; the press's answer (which
+    Telegram refuses once it comes too late) does not wait behind them."""
+    api.send("/mantras", chat_id=IDLE)
+    (menu,) = (await everyone(api, [IDLE], offers(MENU))).values()
+    held = api.hold("sendMessage")  # the next question cannot go out yet
+    query = api.press_data(menu, data(menu, MENU))
+    await api.next_call("answerCallbackQuery", callback_query_id=query)
+    await asyncio.sleep(0.2)
+    sent = [str(c.params.get("text")) for c in api.calls_to("sendMessage")]
+    assert not any(TIME_Q in text for text in sent)  # held still: answered before it was sent
+    held.release()
+    (asked,) = (await everyone(api, [IDLE], asks(TIME_Q))).values()
+    assert asked.labels[:2] == ["07:30", "09:00"]
