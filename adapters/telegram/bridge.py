@@ -4,12 +4,14 @@
 hands a private chat's event to the :class:`~adapters.telegram.intake.Intake`, whose worker for
 that chat runs the turn: the conversation service, then the :class:`Outbox`. Groups only ever get
 a pointer to a private chat, at most once every few minutes. Every callback query is answered,
-whatever happened. The webhook inbox passes a ``done`` callback with each update, called once
+whatever happened, as soon as the turn's replies are known (beside putting them on screen,
+not after). The webhook inbox passes a ``done`` callback with each update, called once
 the update is applied (or needs nothing more).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +22,7 @@ from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from adapters.telegram.intake import Done, Intake, Item
-from adapters.telegram.sender import Outbox, Shown, with_retries
+from adapters.telegram.sender import Outbox, Shown, toast_of, with_retries
 from adapters.telegram.translate import (
     MAX_TOAST,
     blocked_the_bot,
@@ -30,6 +32,7 @@ from adapters.telegram.translate import (
 )
 from bot.ports.store import Address, UserKey
 from bot.pseudonyms import pseudonym
+from dialogs.model import Reply
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -106,42 +109,59 @@ class Bridge:
     async def _run(self, item: Item) -> None:
         update = item.update
         query = update.callback_query
-        toast: str | None = None
+        answering: asyncio.Future[None] | None = None
         try:
-            toast = await self._turn(update, item)
+            replies = await self._replies(update, item)
+            toast = toast_of(replies, _pressed(query))
+            if query is not None and not any(r.updates_prompt for r in replies):
+                answering = asyncio.ensure_future(_answer(query, toast))  # beside the sends
+            await self._show(update, item, replies)
+            if query is not None and answering is None:  # after the keyboard it changed
+                answering = asyncio.ensure_future(_answer(query, toast))
         except Exception as exc:
             await self._failed(update, exc)
         finally:
-            if query is not None:
-                await _answer(query, toast)
+            if answering is not None:
+                await answering
+            elif query is not None:
+                await _answer(query, None)
 
-    async def _turn(self, update: Update, item: Item) -> str | None:
+    async def _replies(self, update: Update, item: Item) -> list[Reply]:
+        """The core's turn for this update (committed before it returns)."""
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None  # checked by receive()
         key = UserKey(PLATFORM, str(user.id))
-        started = time.perf_counter()
         address = Address(PLATFORM, str(chat.id))
-        replies = await self._core.conversations.handle(key, item.event, address=address)
+        return await self._core.conversations.handle(key, item.event, address=address)
+
+    async def _show(self, update: Update, item: Item, replies: list[Reply]) -> None:
+        """Put the turn's replies on screen (the press's toast aside, answered by the caller).
+
+        The press is answered beside these calls rather than after them: under the reply cap
+        the messages of a busy moment wait their turn, and Telegram refuses an answer that
+        comes too late (``answerCallbackQuery`` is not capped). A press that changes the
+        question it was on (a multi-choice tick) is answered after the change, so the spinner
+        never stops over the keyboard as it was."""
+        chat, user = update.effective_chat, update.effective_user
+        assert chat is not None and user is not None
+        key = UserKey(PLATFORM, str(user.id))
         sending = time.perf_counter()
         try:
-            toast = await self._outbox.send(
-                chat.id, replies, pressed=_pressed(update.callback_query)
-            )
+            await self._outbox.send(chat.id, replies, pressed=_pressed(update.callback_query))
         except Forbidden:
             logger.info("telegram: %s cannot be messaged; marked unreachable", key)
             await self._core.unreachable(key)
-            return None
+            return
         finally:
             seconds = time.perf_counter() - sending
             self._core.sent(PLATFORM, seconds)
         logger.debug(
-            "telegram: %s %s -> %d replies in %.1f ms",
+            "telegram: %s %s -> %d replies sent in %.1f ms",
             key,
             type(item.event).__name__,
             len(replies),
-            (time.perf_counter() - started) * 1000,
+            (time.perf_counter() - sending) * 1000,
         )
-        return toast
 
     async def _refuse(self, update: Update, say: bool) -> None:
         """Too much at once from one chat: a pressed button's toast, or once a calm line."""

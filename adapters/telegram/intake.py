@@ -12,6 +12,11 @@ update in its chat's queue and returns, and one worker per chat runs that chat's
 * What still does not fit is answered **once** per burst with a calm "one moment"
   (``intake.one_moment``), and a pressed button with the same words as its toast; it is not
   applied (nothing half-done), and the person is asked to send it again.
+* At most :data:`TURNS_AT_ONCE` turns run at once, across chats; the other chats' workers wait
+  for a slot in the order they came. A turn makes two or three API calls one after another, so
+  with every turn started at once each call queued behind everyone else's, and a turn under
+  load took three queues' time instead of one (and the HTTP pool's bookkeeping grew with its
+  queue); admitted in order, a turn that started finishes at the pace of an idle bot.
 * A **group** is answered at most once every :data:`GROUP_EVERY` seconds (the pointer to a
   private chat), from a task of its own: its rate limit (20 messages a minute) is never waited
   out inside a handler, and nothing else a group sends is queued at all.
@@ -35,7 +40,7 @@ from telegram import Update
 from adapters.telegram.translate import MAX_TEXT, utf16_len
 from dialogs.model import Command, Event, Text, Unsupported
 
-__all__ = ["GROUP_EVERY", "MAX_WAITING", "Intake", "Item"]
+__all__ = ["GROUP_EVERY", "MAX_WAITING", "TURNS_AT_ONCE", "Intake", "Item"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +48,8 @@ MAX_WAITING = 4
 """Turns of one chat waiting behind the one that runs."""
 GROUP_EVERY = 300.0
 """Seconds between two answers in one group."""
+TURNS_AT_ONCE = 32
+"""Turns running at once across all chats (each waits for its API calls most of the time)."""
 MAX_GROUP_SENDS = 16
 """Group answers being sent at once, at most; more are not sent (the groups hear later)."""
 Done = Callable[[], Awaitable[None]]
@@ -80,6 +87,7 @@ class Intake:
         refuse: Refuse,
         *,
         max_waiting: int = MAX_WAITING,
+        turns_at_once: int = TURNS_AT_ONCE,
         group_every: float = GROUP_EVERY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -91,6 +99,7 @@ class Intake:
         self._chats: dict[int, _Chat] = {}
         self._groups: dict[int, float] = {}
         self._sends: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(turns_at_once)
         self.merged = self.refused = 0
 
     @property
@@ -121,11 +130,12 @@ class Intake:
     async def _work(self, chat_id: int, chat: _Chat) -> None:
         try:
             while chat.waiting:
-                item = chat.waiting.popleft()
-                try:
-                    await self._run(item)
-                finally:
-                    await _all_done(item.done)
+                async with self._slots:  # FIFO: chats are admitted in the order they asked
+                    item = chat.waiting.popleft()
+                    try:
+                        await self._run(item)
+                    finally:
+                        await _all_done(item.done)
         finally:
             chat.worker = None
             if self._chats.get(chat_id) is chat:

@@ -1,7 +1,8 @@
 """The Telegram runner: a PTB ``Application`` wired to the core, and its life cycle.
 
 :func:`build_application` builds the application (base URL from ``TELEGRAM_API_URL``, PTB's
-``AIORateLimiter`` waiting out flood control, one handler for every update, one error handler).
+``AIORateLimiter`` waiting out flood control and keeping the whole bot under
+``TELEGRAM_SEND_RATE`` messages a second, one handler for every update, one error handler).
 :func:`run_telegram` runs it inside the caller's event loop — long polling, or, when
 ``TELEGRAM_WEBHOOK_URL`` is set, our own webhook receiver (:mod:`adapters.telegram.webhook`)
 feeding the store's inbox — until cancelled, then shuts PTB down cleanly.
@@ -57,9 +58,15 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 10.0
 """Seconds a ``getUpdates`` long poll waits for something to happen."""
-OVERALL_RATE = 25
-"""Messages per second for the whole bot (Telegram allows about 30)."""
 RETRY_AFTER_RETRIES = 3
+CONNECTIONS = 16
+"""HTTP connections to the Bot API, at most (PTB's default is 256). httpcore checks every
+pooled connection's socket each time a request is sent or finishes, so under load a pool of
+hundreds cost more CPU than the requests themselves (a third of the bot's time, measured
+with py-spy by ``bench/e2e_telegram.py``); on loopback or a near Bot API a few keep up with
+hundreds of turns a second, and requests beyond them wait their turn in the pool."""
+POOL_WAIT = 30.0
+"""Seconds a request may wait for a free connection (PTB's 1 s is short for a queue)."""
 MIN_SECRET = 32
 SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 INBOX_BATCH = 100
@@ -92,9 +99,14 @@ def build_application(settings: Settings, core: Core, *, clock: Clock = _utc_now
                 .base_url(f"{api}/bot")
                 .base_file_url(f"{api}/file/bot")
                 .rate_limiter(
-                    AIORateLimiter(overall_max_rate=OVERALL_RATE, max_retries=RETRY_AFTER_RETRIES)
+                    AIORateLimiter(
+                        overall_max_rate=settings.telegram_send_rate,
+                        max_retries=RETRY_AFTER_RETRIES,
+                    )
                 )
                 .concurrent_updates(True)
+                .connection_pool_size(CONNECTIONS)
+                .pool_timeout(POOL_WAIT)
                 .job_queue(None)
                 .build()
             )
@@ -223,7 +235,14 @@ async def run_telegram(
 
 class _Inbox:
     """Feeds recorded webhook updates to the bridge, oldest first, each once; at start the
-    ones a previous process recorded but did not finish."""
+    ones a previous process recorded but did not finish.
+
+    Once is kept across a race: a read of the pending rows may have run on the database thread
+    just before an update was marked done, and come back after. So an update stays known here
+    (``_finished``) from the moment it is done until a read no longer returns it; forgetting it
+    any earlier fed it to the bridge a second time, and the person saw the turn twice (a second
+    menu retiring the first one's buttons, a button pressed once applied twice).
+    """
 
     def __init__(self, core: Core, app: App, bridge: Bridge) -> None:
         self._inbox = core.inbox(PLATFORM)
@@ -231,6 +250,9 @@ class _Inbox:
         self._bridge = bridge
         self._wake = asyncio.Event()
         self._taken: set[int] = set()
+        """Fed to the bridge, not yet done."""
+        self._finished: set[int] = set()
+        """Done (or being marked done), perhaps still in a read that ran before the mark."""
 
     def wake(self, update_id: int) -> None:
         self._wake.set()
@@ -240,7 +262,8 @@ class _Inbox:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            limit = INBOX_BATCH + len(self._taken)  # the ones in flight come back too
+            # the ones in flight and just finished come back too, and are the oldest
+            limit = INBOX_BATCH + len(self._taken) + len(self._finished)
             try:
                 pending = await self._inbox.pending(limit)
             except StoreUnavailable as exc:
@@ -248,7 +271,9 @@ class _Inbox:
                 await asyncio.sleep(1.0)
                 self._wake.set()
                 continue
-            fresh = [item for item in pending if item.update_id not in self._taken]
+            self._finished &= {item.update_id for item in pending}  # marked: gone for good
+            known = self._taken | self._finished
+            fresh = [item for item in pending if item.update_id not in known]
             for item in fresh:
                 self._feed(item.update_id, item.body)
             if fresh and len(pending) == limit:  # there may be more behind them
@@ -259,7 +284,12 @@ class _Inbox:
 
         async def done() -> None:
             self._taken.discard(update_id)
-            await self._inbox.done(update_id)
+            self._finished.add(update_id)
+            try:
+                await self._inbox.done(update_id)
+            except BaseException:
+                self._finished.discard(update_id)  # still pending: the next read feeds it again
+                raise
 
         try:
             update = Update.de_json(json.loads(body), self._app.bot)

@@ -35,7 +35,7 @@ from bot.ports.store import Address
 from bot.pseudonyms import pseudonym
 from dialogs.model import Reply
 
-__all__ = ["BACKOFF", "Outbox", "Shown", "TelegramDeliverer"]
+__all__ = ["BACKOFF", "Outbox", "Shown", "TelegramDeliverer", "toast_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,15 +90,13 @@ class Outbox:
         ``pressed`` is the message whose button started this turn. ``interactive=False`` (a
         delivery nobody asked for just now) leaves the chat's live question alone.
         """
-        toast: str | None = None
+        toast = toast_of(replies, pressed)
+        in_toast = False
         for reply in replies:
             if reply.kind == "answer":
                 await self._show_answer(chat_id, reply.text, pressed)
-            elif reply.kind == "notice" and pressed is not None and toast is None:
-                if utf16_len(reply.text) <= MAX_TOAST:
-                    toast = reply.text
-                else:
-                    await self._post(chat_id, reply, interactive=interactive)
+            elif reply.kind == "notice" and reply.text == toast and not in_toast:
+                in_toast = True  # the caller answers the press with it
             elif reply.kind == "ask" and reply.updates_prompt and pressed is not None:
                 await self._update_in_place(chat_id, reply, pressed)
             else:
@@ -229,6 +227,18 @@ class Outbox:
         except BadRequest as exc:
             if NOT_MODIFIED not in str(exc).lower():
                 logger.info("telegram: could not drop a keyboard in %s (%s)", _chat(chat_id), exc)
+
+
+def toast_of(replies: Sequence[Reply], pressed: Shown | None) -> str | None:
+    """The words a pressed button's toast shows: the turn's first notice short enough for one
+    (a longer one is posted as a message). Known as soon as the replies are, so the press can
+    be answered before the messages go out."""
+    if pressed is None:
+        return None
+    for reply in replies:
+        if reply.kind == "notice" and utf16_len(reply.text) <= MAX_TOAST:
+            return reply.text
+    return None
 
 
 def _chat(chat_id: int) -> str:
