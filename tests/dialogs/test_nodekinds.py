@@ -28,7 +28,7 @@ def test_every_node_type_the_content_may_name_has_exactly_one_kind() -> None:
     at ``kind_of`` instead of being refused when the content loads."""
     assert set(KINDS) == set(get_args(NodeType))
     assert all(name == kind.name for name, kind in KINDS.items())
-    assert QUESTIONS == set(KINDS) - {"finish", "effect", "care"}
+    assert set(KINDS) - {"finish", "effect", "care"} == QUESTIONS
     for node in SCRIPT.nodes.values():
         assert kind_of(node) is KINDS[node.type]
 
@@ -126,7 +126,7 @@ def test_a_zone_button_is_known_for_any_real_zone_but_not_a_made_up_one() -> Non
 
 
 def test_a_typed_number_of_days_is_the_button_of_that_many_days_when_there_is_one() -> None:
-    """"7" typed must store exactly what the "7 days" button stores (and carry its id), and
+    """ "7" typed must store exactly what the "7 days" button stores (and carry its id), and
     "10" a value of its own, worded by the content."""
     node = SCRIPT.node("reflect.followup")
     typed = kind_of(node).typed

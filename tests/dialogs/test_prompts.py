@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from dialogs import State, load_script
 from dialogs.prompts import (
     CHECK,
-    ask,
     answer_text,
+    ask,
     button_data,
     card,
     label_of,

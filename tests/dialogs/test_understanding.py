@@ -73,7 +73,7 @@ SINGLE = Option(id="a", label="A")
 
 
 def test_the_longest_phrase_wins_and_an_overlapping_shorter_one_is_not_counted() -> None:
-    """"no replies" names the option "No replies" only, not also "Replies" inside it."""
+    """ "no replies" names the option "No replies" only, not also "Replies" inside it."""
     assert named_options("she gives no replies", [REPLIES, NO_REPLIES]) == [NO_REPLIES]
 
 
@@ -88,7 +88,7 @@ def test_an_alias_is_matched_as_whole_words_only() -> None:
 
 
 def test_a_one_letter_label_is_never_found_inside_a_sentence() -> None:
-    """"a" is in nearly every sentence: an option labelled "A" must be typed alone to count."""
+    """ "a" is in nearly every sentence: an option labelled "A" must be typed alone to count."""
     assert named_options("a pattern, a feeling, a lot", [SINGLE]) == []
 
 
