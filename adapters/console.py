@@ -264,7 +264,7 @@ class ConsoleDeliverer:
     def __init__(
         self,
         user_id: str,
-        write: Callable[[str], None],
+        write: Callable[[str], object],
         words: ConsoleWords,
         *,
         prompt: bool,

@@ -73,6 +73,7 @@ def _check_asked(script: Script, node: Node) -> None:
     """What a node (or one of its kind variants) shows: prompt, options, scale."""
     kind = kind_of(node)
     _check_text(f"node {node.id} prompt", node.prompt)
+    _check_text(f"node {node.id} lead", node.lead)
     if len(node.options) < kind.min_options:
         raise ScriptError(f"node {node.id}: needs at least {kind.min_options} options")
     if node.scale and (not kind.may_scale or len(node.scale) != 5):
@@ -148,11 +149,13 @@ def validate(script: Script) -> None:
     required = {
         "intro", "menu", "help", "unknown_command", "stale_button", "forged_button",
         "finished_button", "not_skippable", "cancelled", "stopped", "hint_choice",
-        "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported", "thing.other",
+        "welcome_back", "already_in", "switch", "safety", "too_long", "empty_text",
+        "unsupported", "thing.other",
         "mantra_stop_label", "mantra_snooze_label", "mantra_stopped", "mantra_already_off",
         "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
         "tz_by_clock", "hint_tz_clock", "unknown_command_near", "did_you_mean", "or_word",
         "cancel_confirm", "cancel_yes", "cancel_no", "cancel_kept_going", "opening_kept",
+        "options_heard",
         "idle_menu", "previous_answer", "keep_label", "clear_label", "answered_kept",
         "answered_cleared", "last_time", "reminders_still_come", "nothing_running",
         "work_help", "rating_value", "rating_echo", "safety_question", "safety_safe_label",

@@ -80,7 +80,7 @@ def _node(raw: Mapping[str, Any], where: str) -> Node:
     known = {
         "id", "type", "prompt", "next", "store", "optional", "options", "max_chars",
         "done_label", "min", "max", "record", "effect", "requires", "new_label", "next_new",
-        "listen", "unless", "scale", "by_kind", "short", "judging", "low_at", "low_say",
+        "listen", "unless", "scale", "by_kind", "short", "judging", "low_at", "low_say", "lead",
         "only_if",
     }  # fmt: skip
     extra = set(raw) - known
@@ -132,6 +132,7 @@ def _base_node(raw: Mapping[str, Any], where: str) -> Node:
             unless=raw.get("unless"),
             only_if=raw.get("only_if"),
             scale=tuple(str(s) for s in raw.get("scale", ())),
+            lead=str(raw.get("lead", "")),
         )
     except KeyError as exc:
         raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc

@@ -107,6 +107,9 @@ class Node:
     """A condition without which the node is passed over."""
     scale: tuple[str, ...] = ()
     """For a rating: what 1 … 5 mean, shown beside the number when it is echoed."""
+    lead: str = ""
+    """A line before the question the first time it is asked ("Now three questions."), left
+    out when the same question is asked again after an aside."""
     by_kind: Mapping[str, Node] = field(default_factory=dict, compare=False, repr=False)
     """The node as asked about one kind of connection (``romantic``, ``work`` …): its own
     prompt, options, scale or Done label. See :meth:`for_kind`."""

@@ -82,7 +82,7 @@ def healthcheck_command() -> list[str]:
 
 def copied() -> list[str]:
     """The sources of every COPY, as paths in the repository."""
-    sources = []
+    sources: list[str] = []
     for args in arguments("COPY"):
         *from_here, _ = shlex.split(args)
         sources.extend(s for s in from_here if not s.startswith("--"))

@@ -204,15 +204,17 @@ CHOICE = re.compile(r"^  (\d+)\) (.+)$", re.MULTILINE)
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 
 
-async def chat(core: Core, typed: str, **options: object) -> str:
+async def chat(core: Core, typed: str, *, exports_dir: Path | None = None) -> str:
     """Everything the console prints while ``typed`` is read from its input."""
     out = io.StringIO()
-    await run_console(core, stdin=io.StringIO(typed), stdout=out, user_id="tester", **options)  # type: ignore[arg-type]
+    await run_console(
+        core, stdin=io.StringIO(typed), stdout=out, user_id="tester", exports_dir=exports_dir
+    )
     return out.getvalue()
 
 
@@ -360,7 +362,7 @@ async def run_stand_in(
     tmp_path: Path, typed: str, *answers: list[Reply] | Exception
 ) -> tuple[str, ScriptedConversations]:
     service = ScriptedConversations(list(answers))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")
     out = io.StringIO()
     conversations = cast(Conversations, service)  # the terminal's side only; no store is read
     core = Core(settings, cast(Store, None), conversations, SCRIPT)

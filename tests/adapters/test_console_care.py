@@ -26,7 +26,7 @@ START = datetime(2025, 3, 1, 21, 0, tzinfo=UTC)
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 

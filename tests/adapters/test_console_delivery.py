@@ -59,7 +59,7 @@ class Screen(io.StringIO):
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[tuple[Core, MovableClock]]:
     clock = MovableClock(START)
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'threshold.db'}",
         scheduler_tick_seconds=0.05,

@@ -9,6 +9,7 @@ import socket
 import subprocess
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession
@@ -23,10 +24,8 @@ from dialogs.model import Reply
 from tests.support.services import SCRIPT, Service, answer, clean_env, free_port, get, until_answers
 
 
-def settings_for(tmp_path: Path, **values: object) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}", **values
-    )
+def settings_for(tmp_path: Path, **values: Any) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}", **values)
 
 
 @pytest.fixture
@@ -150,7 +149,8 @@ async def test_a_running_terminal_chat_answers_health_and_counts_its_turns(
     base = f"http://127.0.0.1:{port}"
     service = await Service.start("run", env=env, cwd=tmp_path)
     try:
-        lines, previous = await service.read_turn(), []
+        lines = await service.read_turn()
+        previous: list[str] = []
         body = await until_answers(f"{base}/healthz", lambda status, _: status == 200)
         assert json.loads(body)["database"] == "ok"
         for _ in range(3):

@@ -132,7 +132,7 @@ class SlowSaves(SqliteStore):
 async def test_the_terminal_chat_finishes_a_turn_in_flight_before_stopping(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")
     script = load_script()
     store = SlowSaves(settings.sqlite_path)
     async with store:
@@ -168,7 +168,8 @@ async def test_sigterm_during_a_reflection_loses_nothing_and_a_restart_resumes_i
     database = tmp_path / "data" / "threshold.db"
     first = await Service.start("run", env=env, cwd=tmp_path)
     try:
-        lines, previous = await first.read_turn(), []
+        lines = await first.read_turn()
+        previous: list[str] = []
         for _ in range(6):  # a few questions into the reflection
             lines, previous = await first.send(answer(lines, previous)), lines
         asked = question(lines)
@@ -180,7 +181,7 @@ async def test_sigterm_during_a_reflection_loses_nothing_and_a_restart_resumes_i
     assert took < STOP_WITHIN
     assert first.transcript[-1] == GOODBYE
     version = stored(database, "SELECT version FROM conversations")
-    assert version and version[0][0] >= 6
+    assert version and isinstance(version[0][0], int) and version[0][0] >= 6
     assert_database_closed_cleanly(database)
 
     second = await Service.start("run", env=env, cwd=tmp_path)

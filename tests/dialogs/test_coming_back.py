@@ -190,5 +190,5 @@ def test_a_check_in_reminder_can_be_answered_in_words(script: Script) -> None:
 def test_a_deep_link_command_with_the_flow_open_welcomes_back(script: Script) -> None:
     state = State(intro_seen=True)
     begun = step(state, Command("reflect", AT), script).state
-    again = step(begun, Command("reflect", AT), script)
+    again = step(begun, Command("reflect", AT + timedelta(hours=13)), script)
     assert again.replies[0].text.startswith("Welcome back")

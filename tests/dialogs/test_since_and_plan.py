@@ -21,9 +21,9 @@ STEPS = (
 )
 
 
-def disclosed(hours_ago: float, **fields: object) -> State:
+def disclosed(hours_ago: float) -> State:
     at = (AT - timedelta(hours=hours_ago)).isoformat()
-    return State(intro_seen=True, disclosed=(at,), ask_since=True, ask=9, **fields)  # type: ignore[arg-type]
+    return State(intro_seen=True, disclosed=(at,), ask_since=True, ask=9)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from bot.schedule.recurrence import next_occurrence
 from bot.schedule.scheduler import Scheduler
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
-from dialogs.model import Reply, State
+from dialogs.model import JSON, Reply, State
 from dialogs.script import Script
 from tests.support.chats import Clock
 
@@ -69,7 +69,7 @@ async def subscribe(
     key = UserKey(platform, user)
     saved = await store.load(key)
     state = saved.state if saved else State()
-    mantras = {"enabled": True, "time": time, "tz": tz, "days": days}
+    mantras: dict[str, JSON] = {"enabled": True, "time": time, "tz": tz, "days": days}
     turn = TurnWrite(
         state=State(mantras=mantras, people=state.people, intro_seen=True),
         address=Address(platform, chat_id or f"chat-{user}"),

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from adapters.telegram import run_telegram
 from bot.core import Core, open_core
@@ -17,13 +18,13 @@ POLL_TIMEOUT = 1.0
 
 
 def make_settings(api: TelegramAPI, db_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": f"sqlite:///{db_path}",
         "telegram_token": TOKEN,
         "telegram_api_url": api.url,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @contextlib.asynccontextmanager

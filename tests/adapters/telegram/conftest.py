@@ -10,7 +10,8 @@ import pytest
 
 from bot.core import Core
 from bot.settings import Settings
-from tests.support.telegram_bot import Person, TelegramAPI, make_settings, running_bot
+from tests.standins.telegram_api import TelegramAPI
+from tests.support.telegram_bot import Person, make_settings, running_bot
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from adapters.telegram import run_telegram
 from bot.core import Core, open_core
 from bot.ports.store import UserKey
 from bot.settings import Settings
-from tests.standins.telegram_api import USER_ID
+from tests.standins.telegram_api import USER_ID, TelegramAPI
 from tests.support.schedules import outcomes, subscribe
-from tests.support.telegram_bot import Person, TelegramAPI, make_settings
+from tests.support.telegram_bot import Person, make_settings
 
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NINE = START + timedelta(hours=1)

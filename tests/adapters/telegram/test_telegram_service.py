@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.standins.telegram_api import TOKEN
+from tests.standins.telegram_api import TOKEN, TelegramAPI
 from tests.support.services import (
     STOP_WITHIN,
     Service,
@@ -21,7 +21,7 @@ from tests.support.services import (
     get,
     until_answers,
 )
-from tests.support.telegram_bot import Person, TelegramAPI
+from tests.support.telegram_bot import Person
 
 NAME = "Who is this about?"
 KIND = "What kind of connection is it?"
