@@ -30,9 +30,7 @@ from dialogs.prompts import (
 
 SCRIPT = load_script()
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-IDS = st.text(
-    alphabet=st.characters(blacklist_characters=":", blacklist_categories=("Cs",)), min_size=1
-)
+IDS = st.text(alphabet=st.characters(codec="utf-8", exclude_characters=":"), min_size=1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,10 +37,15 @@ def out() -> Out:
     return Out(at=AT)
 
 
-def asked_if_safe(**fields: object) -> State:
+def asked_if_safe(*, safety_step: str = "ask", ask: int = 6) -> State:
     """In a reflection, words that suggest harm were just answered: "are you safe?" is open."""
-    base = {"data": ANSWERS, "safety_then": "reflect.serving", "safety_step": "ask", "ask": 6}
-    return at_node("reflect.pattern", **{**base, **fields})
+    return at_node(
+        "reflect.pattern",
+        ask=ask,
+        data=ANSWERS,
+        safety_then="reflect.serving",
+        safety_step=safety_step,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,15 +211,10 @@ def test_words_that_answer_neither_way_get_a_gentle_hint_and_the_question_again(
     assert said.replies[-1].text == SCRIPT.say("safety_question")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'i am' is an alias of 'safe' and a negation is only looked for before a phrase: "
-    "'I am not okay' / 'I am not sure' answer 'are you safe?' as safe",
-)
 @pytest.mark.parametrize("typed", ["I am not okay", "I am not sure", "i am not"])
 def test_i_am_not_okay_typed_to_are_you_safe_is_not_taken_for_safe(typed: str) -> None:
     """Someone who has just disclosed something and answers "I am not okay" must not be told
-    "I'm glad you're safe right now" while the flow goes on."""
+    "I'm glad you're safe right now" while the flow goes on ("i am" alone once read as safe)."""
     assert not concern(typed, SCRIPT.safety)  # so only the reading of the answer decides
     said = out()
     after = safety_text(asked_if_safe(), typed, SCRIPT, said)
@@ -222,11 +222,6 @@ def test_i_am_not_okay_typed_to_are_you_safe_is_not_taken_for_safe(typed: str) -
     assert after.safety_then is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'I am not safe' names both 'i am' (safe) and 'not safe' (unsafe): two options, so "
-    "it gets the hint instead of the resources for someone not safe",
-)
 def test_i_am_not_safe_typed_to_are_you_safe_is_read_as_not_safe() -> None:
     after = safety_text(asked_if_safe(), "I am not safe", SCRIPT, out())
     assert after.safety_step == "unsafe"

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from dialogs import Reply, State, load_script
-from dialogs.flow import Out
-from dialogs.typed import RESUME_AFTER, on_text
+from dialogs.flow import RESUME_AFTER, Out
+from dialogs.typed import on_text
 from tests.support.machine import START, at_node
 
 SCRIPT = load_script()
