@@ -17,10 +17,18 @@ from dialogs.prompts import button_data, resources
 from dialogs.script import Option, Script
 
 SINCE = "core.since"
+_SAME = (
+    "same", "about the same", "the same", "ok", "okay", "no better", "not any better",
+    "no different", "not much different",
+)  # fmt: skip
+_WORSE = (
+    "worse", "bad", "not good", "worse than before", "not okay", "not ok", "not great",
+    "not well", "not so good",
+)  # fmt: skip
 OPTIONS = (
     ("better", "since_better_label", ("better", "a little better", "a bit better", "good")),
-    ("same", "since_same_label", ("same", "about the same", "the same", "ok", "okay")),
-    ("worse", "since_worse_label", ("worse", "bad", "not good", "worse than before")),
+    ("same", "since_same_label", _SAME),
+    ("worse", "since_worse_label", _WORSE),
     ("skip", "since_skip_label", ("skip", "rather not say", "pass")),
 )
 
