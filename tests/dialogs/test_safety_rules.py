@@ -29,6 +29,9 @@ NOTICED: dict[str, list[str]] = {
         "I want to go to sleep and never wake up",
         "i dont want to be alive anymore",
         "I wish I'd never been born",
+        "i wish i could drop off the face of the earth",
+        "staying alive feels like a chore",
+        "i'm tired of living, and i'm done with it",
     ],
     "hopelessness": [
         "honestly I don't see the point of anything anymore",
@@ -37,6 +40,8 @@ NOTICED: dict[str, list[str]] = {
         "i don't have anything to live for",
         "life isn't worth living anymore",
         "nothing will ever get better",
+        "there's no purpose left in living",
+        "i've lost the last shred of hope",
     ],
     "trapped_or_unbearable": [
         "I can't take it anymore",
@@ -45,6 +50,7 @@ NOTICED: dict[str, list[str]] = {
         "I feel so trapped",
         "it's too much i can't take it",
         "I can't take it anymore, I failed my exam and everything is ruined",
+        "i can't bear this hurt anymore",
     ],
     "burden": [
         "everyone would be better off if I was dead",
@@ -60,6 +66,8 @@ NOTICED: dict[str, list[str]] = {
         "this is my last message",
         "please look after my dog when i'm gone",
         "goodbye, thank you for everything",
+        "take this as my farewell to everyone",
+        "if you find this i have already gone",
     ],
     "method_plan_attempt": [
         "I took too many pills last night on purpose",
@@ -69,6 +77,8 @@ NOTICED: dict[str, list[str]] = {
         "ive planned how im going to do it",
         "I have everything I need to end it",
         "i've been looking at the bridge",
+        "i was about to swallow the whole bottle when he called",
+        "the knife's in my drawer and i know what it's for",
     ],
     "self_harm": [
         "i cut myself last night",
@@ -112,6 +122,7 @@ NOTICED: dict[str, list[str]] = {
         "she installed an app on my phone to track me",
         "he makes me share my location",
         "she monitors everything i do online",
+        "she always checks where my car is",
     ],
     "isolation": [
         "he won't let me see my friends",
@@ -132,6 +143,8 @@ NOTICED: dict[str, list[str]] = {
         "she says no one else would ever want me",
         "he constantly criticises me",
         "he makes fun of me in front of everyone",
+        "he twists my words until i doubt myself",
+        "she makes me question my own memory",
     ],
     "abuse_general": [
         "my husband is abusive",
@@ -153,18 +166,27 @@ LOOK_ALIKES: dict[str, list[str]] = {
     "not_existing": [
         "I want to disappear from social media for a while",
         "i don't want to live with my parents anymore",
+        "he disappeared off the face of the earth after our date",
+        "i wish i could vanish from the group chat",
+        "living with him is exhausting",
     ],
     "hopelessness": [
         "I give up on him",
         "no point in texting him anymore",
         "there's no future for us",
+        "I've given up hope she'll call",
+        "nothing will change unless we talk",
     ],
     "trapped_or_unbearable": [
         "I can't take this heat anymore",
         "i feel trapped in this job",
         "i can't go on like this with him, something has to change",
+        "i can't go on one more date with him",
     ],
-    "burden": ["i'm a burden on the group project, i haven't done my part"],
+    "burden": [
+        "i'm a burden on the group project, i haven't done my part",
+        "sorry for being a burden asking my dad for a lift",
+    ],
     "goodbye_giving_away": [
         "I gave away my old books",
         "this is goodbye for now, I'm moving to Spain",
@@ -175,8 +197,14 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "I took two paracetamol for my headache",
         "I have a plan for the weekend",
         "I'm going to jump in the pool",
+        "I was going to take them all to the park but it rained",
     ],
-    "self_harm": ["I cut my hair short", "i cut my finger cooking", "I cut him off"],
+    "self_harm": [
+        "I cut my hair short",
+        "i cut my finger cooking",
+        "I cut him off",
+        "burned my hand on the baking tray",
+    ],
     "violence": ["he beat me at chess", "she pushed me on the swing", "He hit me up last night"],
     "sexual_coercion": ["he forces me to go to the gym lol"],
     "threats": [
@@ -189,14 +217,15 @@ LOOK_ALIKES: dict[str, list[str]] = {
     "monitoring": [
         "he doesn't check my phone",
         "he took my phone to look at the photos from the trip",
+        "he checked where my phone was because i lost it",
     ],
     "isolation": [
         "my friend is so controlling about plans lol",
         "i'm not allowed to wear trainers at work",
     ],
     "financial_control": ["she takes care of the bills because she's better with money"],
-    "degradation": ["he called me beautiful"],
-    "abuse_general": ["he never hit me"],
+    "degradation": ["he called me beautiful", "i twisted my ankle"],
+    "abuse_general": ["he never hit me", "my aunt volunteers for a domestic abuse charity"],
 }
 
 
