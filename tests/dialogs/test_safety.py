@@ -72,6 +72,8 @@ def test_false_positives_are_reported_and_stay_rare(script: Script) -> None:
         ("I WANT TO KILL MYSELF", "crisis"),
         ("I don’t want to live", "crisis"),  # a typographic apostrophe
         ("the film 'Kill Me Softly' was on", None),
+        ("been googling 'is it normal to want to die'", "crisis"),  # single quotes count too
+        ("he screamed 'nobody else would want you'", "abuse"),
         ("she texted “I’ll kill myself if you go”", "abuse"),  # her threat to the person
         ("", None),
     ],

@@ -22,6 +22,8 @@ NOTICED: dict[str, list[str]] = {
         "I've been having thoughts of suicide",
         "I'd rather be dead than live like this",
         'i keep thinking "just end it"',
+        "my cousin says he's planning to take his own life",
+        'the voice in my head keeps going "you should die"',
     ],
     "not_existing": [
         "I just want to disappear",
@@ -32,6 +34,8 @@ NOTICED: dict[str, list[str]] = {
         "i wish i could drop off the face of the earth",
         "staying alive feels like a chore",
         "i'm tired of living, and i'm done with it",
+        "i need to cease to exist",
+        "part of me prays i don't wake up",
     ],
     "hopelessness": [
         "honestly I don't see the point of anything anymore",
@@ -42,6 +46,10 @@ NOTICED: dict[str, list[str]] = {
         "nothing will ever get better",
         "there's no purpose left in living",
         "i've lost the last shred of hope",
+        "they say it'll get better. never for someone like me",
+        "what use am i anymore",
+        "i've stopped hoping things will get better",
+        "i ran out of hope to go on",
     ],
     "trapped_or_unbearable": [
         "I can't take it anymore",
@@ -51,6 +59,7 @@ NOTICED: dict[str, list[str]] = {
         "it's too much i can't take it",
         "I can't take it anymore, I failed my exam and everything is ruined",
         "i can't bear this hurt anymore",
+        "i don't know how much longer i can go on",
     ],
     "burden": [
         "everyone would be better off if I was dead",
@@ -58,6 +67,8 @@ NOTICED: dict[str, list[str]] = {
         "i'm just a burden to everyone",
         "if i disappeared nobody would care",
         "it would be better for everyone if i was gone",
+        "if i wasn't here my family would be happier",
+        "who would come to my funeral",
     ],
     "goodbye_giving_away": [
         "I wrote goodbye letters to my family",
@@ -68,6 +79,7 @@ NOTICED: dict[str, list[str]] = {
         "goodbye, thank you for everything",
         "take this as my farewell to everyone",
         "if you find this i have already gone",
+        "once you get my message i'll be gone",
     ],
     "method_plan_attempt": [
         "I took too many pills last night on purpose",
@@ -79,6 +91,8 @@ NOTICED: dict[str, list[str]] = {
         "i've been looking at the bridge",
         "i was about to swallow the whole bottle when he called",
         "the knife's in my drawer and i know what it's for",
+        "i've picked out the place.",
+        "i was leaning over the edge of the multi storey",
     ],
     "self_harm": [
         "i cut myself last night",
@@ -86,6 +100,7 @@ NOTICED: dict[str, list[str]] = {
         "I hurt myself on purpose",
         "i burn myself with a lighter",
         "I wear long sleeves to hide my scars",
+        "relapsed again, there's blood on my wrists",
     ],
     "violence": [
         "he hits me",
@@ -94,6 +109,7 @@ NOTICED: dict[str, list[str]] = {
         "he slammed my head into the wall",
         "my partner is violent",
         "he hurt me last night",
+        "her hands were around my neck",
     ],
     "sexual_coercion": [
         "he forced me to have sex",
@@ -101,6 +117,7 @@ NOTICED: dict[str, list[str]] = {
         "he gets angry if i don't sleep with him",
         "i woke up and he was touching me",
         "he threatened to share my nudes",
+        "she keeps pressuring me for explicit pics",
     ],
     "threats": [
         "he said he'd kill me if I left",
@@ -108,6 +125,8 @@ NOTICED: dict[str, list[str]] = {
         "he told me he knows where i live and he'll come for me",
         "I'm scared of him",
         "she texted “I’ll kill myself if you go”",
+        "he smashed the mirror inches from my head",
+        "i'm terrified of what she'll do to me",
     ],
     "stalking": [
         "my ex keeps showing up at my work",
@@ -115,6 +134,8 @@ NOTICED: dict[str, list[str]] = {
         "he made a new account to message me after I blocked him",
         "i blocked him but he keeps making new numbers to call me",
         "i found an airtag in my car",
+        "somehow he found my new flat",
+        "he made a fake profile to see my posts",
     ],
     "monitoring": [
         "he checks my phone and tells me who I'm allowed to see",
@@ -123,6 +144,8 @@ NOTICED: dict[str, list[str]] = {
         "he makes me share my location",
         "she monitors everything i do online",
         "she always checks where my car is",
+        "she checks every message i get",
+        "i had to give her all my bank logins",
     ],
     "isolation": [
         "he won't let me see my friends",
@@ -130,6 +153,8 @@ NOTICED: dict[str, list[str]] = {
         "he took my car keys so i can't leave",
         "i can't go anywhere without his permission",
         "he says my friends are a bad influence and I can't see them",
+        "i haven't visited my parents for a year because of her",
+        "talking to guy friends counts as cheating apparently",
     ],
     "financial_control": [
         "she takes my whole paycheck",
@@ -137,6 +162,8 @@ NOTICED: dict[str, list[str]] = {
         "i have to ask him for money",
         "he won't give me access to money",
         "he took out loans in my name",
+        "he says i can't go back to work",
+        "she stole my identity to open a card",
     ],
     "degradation": [
         "he calls me worthless",
@@ -145,6 +172,7 @@ NOTICED: dict[str, list[str]] = {
         "he makes fun of me in front of everyone",
         "he twists my words until i doubt myself",
         "she makes me question my own memory",
+        "she yelled you are worthless without me",
     ],
     "abuse_general": [
         "my husband is abusive",
