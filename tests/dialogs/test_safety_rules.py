@@ -36,6 +36,7 @@ NOTICED: dict[str, list[str]] = {
         "i'm tired of living, and i'm done with it",
         "i need to cease to exist",
         "part of me prays i don't wake up",
+        "i'm not planning on staying alive much longer",
     ],
     "hopelessness": [
         "honestly I don't see the point of anything anymore",
@@ -69,6 +70,7 @@ NOTICED: dict[str, list[str]] = {
         "it would be better for everyone if i was gone",
         "if i wasn't here my family would be happier",
         "who would come to my funeral",
+        "my wife would have a happier life without me",
     ],
     "goodbye_giving_away": [
         "I wrote goodbye letters to my family",
@@ -101,6 +103,8 @@ NOTICED: dict[str, list[str]] = {
         "i burn myself with a lighter",
         "I wear long sleeves to hide my scars",
         "relapsed again, there's blood on my wrists",
+        "i scalded myself with the kettle on purpose",
+        "my son keeps hurting himself",
     ],
     "violence": [
         "he hits me",
@@ -118,6 +122,7 @@ NOTICED: dict[str, list[str]] = {
         "i woke up and he was touching me",
         "he threatened to share my nudes",
         "she keeps pressuring me for explicit pics",
+        "he slipped the condom off halfway through",
     ],
     "threats": [
         "he said he'd kill me if I left",
@@ -127,6 +132,7 @@ NOTICED: dict[str, list[str]] = {
         "she texted “I’ll kill myself if you go”",
         "he smashed the mirror inches from my head",
         "i'm terrified of what she'll do to me",
+        "she said no one would ever find my body",
     ],
     "stalking": [
         "my ex keeps showing up at my work",
@@ -136,6 +142,7 @@ NOTICED: dict[str, list[str]] = {
         "i found an airtag in my car",
         "somehow he found my new flat",
         "he made a fake profile to see my posts",
+        "i changed my email and she still found me",
     ],
     "monitoring": [
         "he checks my phone and tells me who I'm allowed to see",
