@@ -37,6 +37,8 @@ NOTICED: dict[str, list[str]] = {
         "i need to cease to exist",
         "part of me prays i don't wake up",
         "i'm not planning on staying alive much longer",
+        "i'd give anything to stop existing",
+        "i wouldn't mind if tonight was my last night",
     ],
     "hopelessness": [
         "honestly I don't see the point of anything anymore",
@@ -51,6 +53,7 @@ NOTICED: dict[str, list[str]] = {
         "what use am i anymore",
         "i've stopped hoping things will get better",
         "i ran out of hope to go on",
+        "i have zero reasons to live for",
     ],
     "trapped_or_unbearable": [
         "I can't take it anymore",
@@ -71,6 +74,7 @@ NOTICED: dict[str, list[str]] = {
         "if i wasn't here my family would be happier",
         "who would come to my funeral",
         "my wife would have a happier life without me",
+        "no one would cry at my funeral anyway",
     ],
     "goodbye_giving_away": [
         "I wrote goodbye letters to my family",
@@ -95,6 +99,7 @@ NOTICED: dict[str, list[str]] = {
         "the knife's in my drawer and i know what it's for",
         "i've picked out the place.",
         "i was leaning over the edge of the multi storey",
+        "i went up to the roof of the hospital to jump",
     ],
     "self_harm": [
         "i cut myself last night",
@@ -114,6 +119,7 @@ NOTICED: dict[str, list[str]] = {
         "my partner is violent",
         "he hurt me last night",
         "her hands were around my neck",
+        "there are bruises where she grabbed me",
     ],
     "sexual_coercion": [
         "he forced me to have sex",
@@ -221,6 +227,7 @@ LOOK_ALIKES: dict[str, list[str]] = {
     "burden": [
         "i'm a burden on the group project, i haven't done my part",
         "sorry for being a burden asking my dad for a lift",
+        "i feel like a burden when i ask for help with my essay",
     ],
     "goodbye_giving_away": [
         "I gave away my old books",
@@ -239,6 +246,7 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "i cut my finger cooking",
         "I cut him off",
         "burned my hand on the baking tray",
+        "the puppy bit my hand",
     ],
     "violence": ["he beat me at chess", "she pushed me on the swing", "He hit me up last night"],
     "sexual_coercion": ["he forces me to go to the gym lol"],
@@ -248,7 +256,7 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "she threatened to break up with me",
         "I'm scared of spiders",
     ],
-    "stalking": ["he follows me on instagram"],
+    "stalking": ["he follows me on instagram", "my ex turned up at a mutual friend's barbecue"],
     "monitoring": [
         "he doesn't check my phone",
         "he took my phone to look at the photos from the trip",
