@@ -23,9 +23,13 @@ from dataclasses import dataclass, field
 # message can hold once it is in its one spelling (anything else has become a space).
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789*'")
 ALPHABET = WORD_CHARS | frozenset('"\u201c\u201d\u00ab\u00bb.,!?;:\n ')
-_BOUNDARY = "[a-z0-9*']"
-_PLACES = re.compile(rf"(?<!{_BOUNDARY})")
-_WORD = re.compile(rf"{_BOUNDARY}*")
+# A word begins where no word character (nor an apostrophe inside a word, "o'|clock") comes
+# before, and ends where none comes after; an apostrophe that opens or closes a quote ("'I want
+# to die'") is not part of the word beside it.
+_START = r"(?<![a-z0-9*])(?<![a-z0-9*]')"
+_END = r"(?![a-z0-9*])(?!'[a-z0-9*])"
+_PLACES = re.compile(_START)
+_WORD = re.compile(r"(?:[a-z0-9*]+(?:'[a-z0-9*]+)*)?")
 _QUANTIFIER = re.compile(r"(?:([?*+])|\{(\d*)(?:(,)(\d*))?\})[?+]?")
 _LOOKS = ("(?=", "(?!", "(?<=", "(?<!")
 _LIMIT = 5_000  # words an expression may begin with before it counts as "anywhere"
@@ -42,7 +46,7 @@ class _Unread(Exception):
 
 def bounded(expression: str) -> str:
     """``expression`` matched only where a word begins and ends."""
-    return rf"(?<!{_BOUNDARY})(?:{expression})(?!{_BOUNDARY})"
+    return rf"{_START}(?:{expression}){_END}"
 
 
 def branches(expression: str) -> list[str]:

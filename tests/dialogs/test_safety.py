@@ -19,6 +19,7 @@ import pytest
 
 from dialogs import safety as safety_module
 from dialogs.loading import build_script
+from dialogs.phrase_index import PhraseIndex
 from dialogs.safety import Finding, SafetyRules, assess, canonical, concern, normalize, rules_from
 from dialogs.script import Script, ScriptError
 
@@ -72,6 +73,8 @@ def test_false_positives_are_reported_and_stay_rare(script: Script) -> None:
         ("I WANT TO KILL MYSELF", "crisis"),
         ("I don’t want to live", "crisis"),  # a typographic apostrophe
         ("the film 'Kill Me Softly' was on", None),
+        ("been googling 'is it normal to want to die'", "crisis"),  # single quotes count too
+        ("he screamed 'nobody else would want you'", "abuse"),
         ("she texted “I’ll kill myself if you go”", "abuse"),  # her threat to the person
         ("", None),
     ],
@@ -211,3 +214,12 @@ def test_a_rules_unless_words_near_its_phrase_make_it_a_look_alike() -> None:
     assert concern("I cut myself shaving", rules) is None
     assert concern("I cut myself again and again when shaving", rules) == "crisis"  # too far
     assert concern("I cut myself, shaving is not the reason", rules) == "crisis"
+
+
+def test_a_phrase_next_to_a_single_quote_is_found_but_not_inside_a_word() -> None:
+    index = PhraseIndex.build(["want to die", "clock"])
+    hit = index.search("googling 'is it normal to want to die' at 3am")
+    assert hit is not None and hit[1].group() == "want to die"  # the quote closes after it
+    hit = index.search("'want to die'")
+    assert hit is not None and hit[1].group() == "want to die"  # and opens before it
+    assert index.search("at five o'clock") is None  # an apostrophe inside a word is the word
