@@ -12,7 +12,7 @@ one. Outcomes of a delivery (one row of ``delivery_log``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -126,6 +126,12 @@ class ScheduleStore(Protocol):
     ) -> Housekept:
         """Skip claimed deliveries past their grace, mark sends older than ``sending_lease``
         ``unconfirmed`` (their process died), and delete finished log rows older than ``keep``."""
+        ...
+
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` when something may have become due elsewhere (another process
+        scheduled or claimed it), so the scheduler need not wait for its next tick. Optional in
+        effect: a store that cannot tell does nothing, and the tick finds it."""
         ...
 
     async def close(self) -> None: ...

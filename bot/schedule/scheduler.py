@@ -144,6 +144,7 @@ class Scheduler:
             next_run_time=datetime.now(UTC),
         )
         self._apscheduler.start()
+        self._schedule.watch(self._wake.set)
         self._tasks = [
             asyncio.create_task(self._ticker(), name="threshold-scheduler-ticker"),
             asyncio.create_task(self._feeder(), name="threshold-scheduler-feeder"),

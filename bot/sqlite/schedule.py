@@ -178,6 +178,9 @@ class SqliteSchedule:
     ) -> Housekept:
         return await self._run(sql.housekeep, now, graces, sending_lease, keep)
 
+    def watch(self, wake: Callable[[], None]) -> None:
+        """One file has no notifications: the scheduler's tick finds what is due."""
+
     # -- group commit of outcome changes --------------------------------------------------------
 
     async def _mark(

@@ -1,8 +1,8 @@
-"""Fixtures for the core: the real script, a clock, both stores, the service and a chat."""
+"""Fixtures for the core: the real script, a clock, every store, the service and a chat."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,11 @@ from bot_testing import Chat, Clock, chat_for
 from bot.conversations import Conversations
 from bot.memory.store import MemoryStore
 from bot.ports.store import Store
+from bot.postgres.store import PostgresStore
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
+from tests import pg_testing
 
 
 @pytest.fixture(scope="session")
@@ -31,15 +33,37 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """The PostgreSQL server's URL for this session (:mod:`tests.pg_testing`), or ``None``."""
+    with pg_testing.server() as (url, why):
+        if url is None:
+            print(f"\n{why}")
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str | None) -> Iterator[str]:
+    """A fresh schema of its own on the server, for one test."""
+    if pg_server is None:
+        pytest.skip("no PostgreSQL server (see the line printed at the start)")
+    with pg_testing.fresh_schema(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(
     request: pytest.FixtureRequest, db_path: Path, clock: Clock
 ) -> AsyncIterator[Store]:
-    """The store contract runs against both implementations (aiogram's TestStorages)."""
+    """The store contract runs against every implementation (aiogram's TestStorages)."""
     if request.param == "memory":
         memory = MemoryStore(clock=clock)
         yield memory
         await memory.close()
+    elif request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        async with PostgresStore(url, clock=clock) as postgres:
+            yield postgres
     else:
         async with SqliteStore(db_path, clock=clock) as sqlite:
             yield sqlite
