@@ -11,7 +11,8 @@ anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot'
 
 Two more commands look after encryption at rest: ``threshold new-key`` prints a fresh key, and
 ``threshold rotate-key`` re-encrypts the database under ``NEW_ENCRYPTION_KEY`` (or, with
-``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``.
+``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``. ``threshold migrate-db``
+moves an SQLite file to PostgreSQL, checked row for row (:mod:`bot.postgres.moving`).
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "new-key":
         print(crypto.new_key(), flush=True)
         return 0
+    if args.command == "migrate-db":
+        return _guarded(lambda: migrate_db(args.source, args.target))
     try:
         settings = load_settings()
         if args.command == "healthcheck":
@@ -177,6 +180,16 @@ def _parser() -> argparse.ArgumentParser:
         "ENCRYPTION_KEY (unset if the data is not encrypted yet) to NEW_ENCRYPTION_KEY. "
         "Stop Threshold first; afterwards put the new key in ENCRYPTION_KEY.",
     )
+    move = commands.add_parser(
+        "migrate-db",
+        help="move an SQLite database to PostgreSQL, checked row for row",
+        description="Copy every row of an SQLite file into an empty PostgreSQL database in one "
+        "transaction, compare both row for row, and commit only if they match. Stop Threshold "
+        "first; afterwards set DATABASE_URL to the PostgreSQL URL. Sealed values move as they "
+        "are: keep the same ENCRYPTION_KEY.",
+    )
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
     rotate.add_argument(
         "--decrypt",
         action="store_true",
@@ -215,6 +228,35 @@ def rotate_key(settings: Settings, *, decrypt: bool) -> int:
             flush=True,
         )
     return 0
+
+
+def migrate_db(source: str, target: str) -> int:
+    """``threshold migrate-db``: one line on stdout saying what moved and what to do next."""
+    from bot.postgres.moving import move
+    from bot.postgres.support import is_postgres_url, where
+    from bot.settings import SQLITE_PREFIX
+
+    if not source.startswith(SQLITE_PREFIX) or len(source) == len(SQLITE_PREFIX):
+        raise ConfigError("--from must be an SQLite URL: sqlite:///data/threshold.db")
+    if not is_postgres_url(target):
+        raise ConfigError("--to must be a PostgreSQL URL: postgresql://user@host:5432/dbname")
+    path = Path(source[len(SQLITE_PREFIX) :])
+    moved = asyncio.run(move(path, target))
+    tables = ", ".join(f"{table} {n}" for table, n in moved.rows.items() if n)
+    print(
+        f"Moved {sum(moved.rows.values())} rows ({tables}) from {path} to {where(target)}, "
+        "checked row for row. Now set DATABASE_URL to that database and start Threshold; "
+        "keep the file as a backup.",
+        flush=True,
+    )
+    return 0
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    try:
+        return command()
+    except ThresholdError as exc:
+        return _fail(str(exc))
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -65,10 +65,11 @@ from dialogs.model import JSON, State
 logger = logging.getLogger(__name__)
 
 Conn = psycopg.AsyncConnection[Any]
-_HELD: contextvars.ContextVar[dict[UserKey, Conn] | None] = contextvars.ContextVar(
+_HELD: contextvars.ContextVar[dict[tuple[int, UserKey], Conn] | None] = contextvars.ContextVar(
     "threshold_pg_turn", default=None
 )
-"""The connection holding each person's lock in this task (set by :meth:`PostgresStore.turn`)."""
+"""The connection holding each person's lock in this task, by store (``id``) and person (set by
+:meth:`PostgresStore.turn`; another store, as another process would, takes its own lock)."""
 _ERRORS = (psycopg.Error, OSError)
 
 
@@ -156,7 +157,7 @@ class PostgresStore:
     async def turn(self, key: UserKey) -> AsyncIterator[None]:
         """Hold ``key`` across every process while one turn loads, steps and saves."""
         held = _HELD.get()
-        if held is not None and key in held:
+        if held is not None and (id(self), key) in held:
             yield
             return
         async with self._connection("write to") as conn, conn.transaction():
@@ -165,7 +166,7 @@ class PostgresStore:
                 (person_lock(self.namespace, key.platform, key.user_id),),
             )
             mine = dict(held or {})
-            mine[key] = conn
+            mine[(id(self), key)] = conn
             token = _HELD.set(mine)
             try:
                 yield
@@ -174,7 +175,7 @@ class PostgresStore:
 
     def _held(self, key: UserKey) -> Conn | None:
         held = _HELD.get()
-        return None if held is None else held.get(key)
+        return None if held is None else held.get((id(self), key))
 
     # -- conversations ------------------------------------------------------------------------
 
