@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ from bot.postgres.store import PostgresStore
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
-from tests import pg_testing
 
 
 @pytest.fixture(scope="session")
@@ -31,24 +30,6 @@ def clock() -> Clock:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[str | None]:
-    """The PostgreSQL server's URL for this session (:mod:`tests.pg_testing`), or ``None``."""
-    with pg_testing.server() as (url, why):
-        if url is None:
-            print(f"\n{why}")
-        yield url
-
-
-@pytest.fixture
-def pg_url(pg_server: str | None) -> Iterator[str]:
-    """A fresh schema of its own on the server, for one test."""
-    if pg_server is None:
-        pytest.skip("no PostgreSQL server (see the line printed at the start)")
-    with pg_testing.fresh_schema(pg_server) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
