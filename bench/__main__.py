@@ -14,7 +14,7 @@ import sys
 
 from bench.table import Row, render
 
-BENCHES = ("turns", "privacy", "scheduler", "hardening", "safety")
+BENCHES = ("turns", "privacy", "scheduler", "hardening", "safety", "postgres")
 
 
 async def main(names: list[str]) -> int:

@@ -89,6 +89,14 @@ class Housekept:
     pruned: int = 0
 
 
+class SendBudget(Protocol):
+    """A platform's send budget shared by every process on the database."""
+
+    async def acquire(self) -> None:
+        """Return when one more message may be sent."""
+        ...
+
+
 class ScheduleStore(Protocol):
     """Where the scheduler claims due work and records each delivery's outcome."""
 
@@ -134,6 +142,11 @@ class ScheduleStore(Protocol):
         effect: a store that cannot tell does nothing, and the tick finds it."""
         ...
 
+    def shared_budget(self, platform: str, per_second: float) -> SendBudget | None:
+        """The budget of ``platform`` that every process on this database shares, or ``None``
+        when this process's own limiter is the whole budget (one process per database)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -156,4 +169,5 @@ __all__ = [
     "Graces",
     "Housekept",
     "ScheduleStore",
+    "SendBudget",
 ]

@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 
 from bot.crypto import SCHEME
-from bot.errors import StoreUnavailable, ThresholdError
+from bot.errors import MoveRefused, StoreUnavailable
 from bot.migrate import schema_status
 from bot.postgres.migrate import migrate as migrate_postgres
 from bot.postgres.support import channel_suffix, joined, split, unavailable, where
@@ -52,10 +52,6 @@ SEALABLE = {
 }
 """Columns that are a pair (``x``, ``x_sealed``) in PostgreSQL."""
 IDENTITIES = ("users", "records", "answers", "due", "delivery_log", "inbox")
-
-
-class MoveRefused(ThresholdError):
-    """The move was not started, or was rolled back: nothing changed on either side."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from bot.errors import StoreError, StoreUnavailable
 from bot.ports.schedule import SENDING, Begun, Claimed, Delivery, Graces, Housekept
 from bot.ports.store import to_db_time, utc_now
 from bot.postgres import due as sql
+from bot.postgres.budget import SharedBudget
 from bot.postgres.migrate import migrate
 from bot.postgres.support import channel_suffix, notify_channel, open_pool, unavailable, where
 
@@ -58,7 +59,7 @@ class PostgresSchedule:
         cipher: Sealer = PLAIN,
         lease: timedelta = LEASE,
         owner: str | None = None,
-        pool_size: int = 10,
+        pool_size: int = 5,
     ) -> None:
         self.url = url
         self._clock = clock
@@ -158,6 +159,10 @@ class PostgresSchedule:
     ) -> Housekept:
         async with self._connection() as conn:
             return await sql.housekeep(conn, now, graces, sending_lease, keep)
+
+    def shared_budget(self, platform: str, per_second: float) -> SharedBudget:
+        """Every process's scheduled sends to ``platform`` share one bucket in the database."""
+        return SharedBudget(platform, per_second, self._connection)
 
     def watch(self, wake: Callable[[], None]) -> None:
         """Call ``wake()`` whenever something is scheduled or claimed anywhere on the database."""

@@ -120,7 +120,7 @@ class Scheduler:
         self._keep_log = keep_log
         self._claim_batch = claim_batch
         self._metrics = metrics
-        self._fanout = Fanout(limits or {}, self._deliver)
+        self._fanout = Fanout(limits or {}, self._deliver, schedule.shared_budget)
         self._ticking = asyncio.Lock()
         self._feeding = asyncio.Lock()
         self._wake = asyncio.Event()

@@ -181,6 +181,9 @@ class SqliteSchedule:
     def watch(self, wake: Callable[[], None]) -> None:
         """One file has no notifications: the scheduler's tick finds what is due."""
 
+    def shared_budget(self, platform: str, per_second: float) -> None:
+        """One file, one process sending: the fan-out's own limiter is the budget."""
+
     # -- group commit of outcome changes --------------------------------------------------------
 
     async def _mark(

@@ -1,12 +1,15 @@
 """Several processes on one PostgreSQL database: each store and schedule below has its own pool
 of connections, as a separate ``threshold run`` process would (the crash tests run real child
 processes). One turn per person at a time, each due row claimed once, leases taken over,
-notifications that wake a scheduler, migrations applied once by processes starting together.
+notifications that wake a scheduler, migrations applied once by processes starting together,
+one send budget for all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -30,7 +33,7 @@ async def test_processes_starting_together_apply_each_migration_once(pg_url: str
     await asyncio.gather(*(store.open() for store in stores))
     try:
         applied = rows(pg_url, "SELECT version, count(*) FROM schema_migrations GROUP BY 1")
-        assert sorted(applied) == [(1, 1), (2, 1)]
+        assert sorted(applied) == [(1, 1), (2, 1), (3, 1)]
         assert rows(pg_url, "SELECT count(*) FROM install") == [(1,)]
     finally:
         await asyncio.gather(*(store.close() for store in stores))
@@ -152,3 +155,31 @@ async def test_a_turn_that_schedules_something_wakes_a_scheduler_in_another_proc
             async with asyncio.timeout(5):  # an hour before the next tick
                 await recorder.arrived.wait()
     assert recorder.chats == ["100"]
+
+
+async def test_two_processes_sending_as_fast_as_they_can_share_one_budget(pg_url: str) -> None:
+    rate = 100.0  # messages per second, for both processes together
+    async with (
+        PostgresSchedule(pg_url) as one,
+        PostgresSchedule(pg_url) as two,
+    ):
+        budgets = [one.shared_budget("telegram", rate), two.shared_budget("telegram", rate)]
+        sent: list[float] = []
+
+        async def sender(n: int) -> None:
+            budget = budgets[n % 2]
+            for _ in range(25):
+                await budget.acquire()
+                sent.append(time.monotonic())
+
+        started = time.monotonic()
+        await asyncio.gather(*(sender(n) for n in range(8)))  # 200 sends, 4 workers each
+        took = time.monotonic() - started
+        other = one.shared_budget("discord", rate)  # another platform has its own budget
+        t0 = time.monotonic()
+        await other.acquire()
+        assert time.monotonic() - t0 < 0.5
+    assert len(sent) == 200
+    assert took >= (200 - budgets[0].burst) / rate * 0.95  # together, never faster than the rate
+    per_second = Counter(int((t - started) * 2) for t in sent)  # half-second windows
+    assert max(per_second.values()) <= rate / 2 + budgets[0].burst + 1
