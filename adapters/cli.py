@@ -12,7 +12,8 @@ anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot'
 Two more commands look after encryption at rest: ``threshold new-key`` prints a fresh key, and
 ``threshold rotate-key`` re-encrypts the database under ``NEW_ENCRYPTION_KEY`` (or, with
 ``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``. ``threshold migrate-db``
-moves an SQLite file to PostgreSQL, checked row for row (:mod:`bot.postgres.moving`).
+moves an SQLite file to PostgreSQL, checked row for row (:mod:`bot.postgres.moving`);
+``threshold webhook set`` tells Telegram the webhook once, for several webhook workers.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
         if args.command == "rotate-key":
             return rotate_key(settings, decrypt=args.decrypt)
+        if args.command == "webhook":
+            return webhook_set(settings)
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
         hint = no_tokens_hint() if args.command == "run" and not platforms else None
@@ -180,6 +183,13 @@ def _parser() -> argparse.ArgumentParser:
         "ENCRYPTION_KEY (unset if the data is not encrypted yet) to NEW_ENCRYPTION_KEY. "
         "Stop Threshold first; afterwards put the new key in ENCRYPTION_KEY.",
     )
+    hook = commands.add_parser(
+        "webhook",
+        help="tell Telegram the webhook once (for several webhook workers)",
+        description="Call setWebhook with TELEGRAM_WEBHOOK_URL and its secret, once, so that "
+        "webhook workers behind a load balancer can run with TELEGRAM_WEBHOOK_SET_AT_START=false.",
+    )
+    hook.add_argument("action", choices=["set"])
     move = commands.add_parser(
         "migrate-db",
         help="move an SQLite database to PostgreSQL, checked row for row",
@@ -247,6 +257,18 @@ def migrate_db(source: str, target: str) -> int:
         f"Moved {sum(moved.rows.values())} rows ({tables}) from {path} to {where(target)}, "
         "checked row for row. Now set DATABASE_URL to that database and start Threshold; "
         "keep the file as a backup.",
+        flush=True,
+    )
+    return 0
+
+
+def webhook_set(settings: Settings) -> int:
+    from adapters.telegram.runner import set_webhook_once
+
+    webhook = asyncio.run(set_webhook_once(settings))
+    print(
+        f"Telegram now posts updates to {webhook.url}. Run every webhook worker with "
+        "TELEGRAM_WEBHOOK_SET_AT_START=false.",
         flush=True,
     )
     return 0

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     """Checked (in constant time, before the body is read) against
     ``X-Telegram-Bot-Api-Secret-Token`` on every webhook request: 32 to 256 characters, or
     unset to derive one from the token."""
+    telegram_webhook_set_at_start: bool = True
+    """Each process tells Telegram the webhook when it starts. ``false`` for several webhook
+    workers behind a load balancer: ``threshold webhook set`` tells it once."""
     discord_guild_id: int | None = None
     """Sync the slash commands to this server at once (for development) instead of globally."""
     discord_api_url: str = "https://discord.com/api/v10"
