@@ -25,6 +25,7 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -34,9 +35,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot import pseudonyms
 from bot.crypto import PLAIN, Sealer
-from bot.errors import StaleWrite, StoreError, StoreUnavailable
+from bot.errors import StoreError, StoreUnavailable
 from bot.ports.store import (
     INBOX_KEEP_SECONDS,
+    Address,
     HistoryPage,
     InboxItem,
     MantraSubscription,
@@ -65,7 +67,18 @@ from dialogs.model import JSON, State
 logger = logging.getLogger(__name__)
 
 Conn = psycopg.AsyncConnection[Any]
-_HELD: contextvars.ContextVar[dict[tuple[int, UserKey], Conn] | None] = contextvars.ContextVar(
+
+
+@dataclass(slots=True)
+class _Turn:
+    """A person held by :meth:`PostgresStore.turn`: the connection whose transaction holds the
+    lock, and the address as loaded in it (so an unchanged one is not written again)."""
+
+    conn: Conn
+    address: Address | None = None
+
+
+_HELD: contextvars.ContextVar[dict[tuple[int, UserKey], _Turn] | None] = contextvars.ContextVar(
     "threshold_pg_turn", default=None
 )
 """The connection holding each person's lock in this task, by store (``id``) and person (set by
@@ -166,29 +179,31 @@ class PostgresStore:
                 (person_lock(self.namespace, key.platform, key.user_id),),
             )
             mine = dict(held or {})
-            mine[(id(self), key)] = conn
+            mine[(id(self), key)] = _Turn(conn)
             token = _HELD.set(mine)
             try:
                 yield
             finally:
                 _HELD.reset(token)
 
-    def _held(self, key: UserKey) -> Conn | None:
+    def _held(self, key: UserKey) -> _Turn | None:
         held = _HELD.get()
         return None if held is None else held.get((id(self), key))
 
     # -- conversations ------------------------------------------------------------------------
 
     async def load(self, key: UserKey) -> Saved | None:
-        conn = self._held(key)
-        if conn is not None:
+        held = self._held(key)
+        if held is not None:
             try:
-                text, version = await ops.load_conversation(conn, key, self._cipher)
+                text, version, held.address = await ops.load_conversation(
+                    held.conn, key, self._cipher
+                )
             except _ERRORS as exc:
                 raise unavailable(self.url, "read", exc) from None
         else:
             async with self._connection() as conn:
-                text, version = await ops.load_conversation(conn, key, self._cipher)
+                text, version, _ = await ops.load_conversation(conn, key, self._cipher)
         return None if text is None else Saved(self._decode(key, text), version)
 
     def _decode(self, key: UserKey, text: str) -> State:
@@ -199,34 +214,41 @@ class PostgresStore:
             return State()
 
     async def save(self, key: UserKey, turn: TurnWrite, *, expected_version: int) -> int:
-        conn = self._held(key)
-        if conn is not None:
+        held = self._held(key)
+        if held is not None:
+            known = turn.address is not None and turn.address == held.address
             try:
-                return await self._write(conn, key, turn, expected_version)
+                version = await self._write(held.conn, key, turn, expected_version, known)
             except _ERRORS as exc:
                 raise unavailable(self.url, "write to", exc) from None
+            held.address = turn.address or held.address
+            return version
         async with self._connection("write to") as conn, conn.transaction():
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(%s)",
                 (person_lock(self.namespace, key.platform, key.user_id),),
             )
-            return await self._write(conn, key, turn, expected_version)
+            return await self._write(conn, key, turn, expected_version, False)
 
-    async def _write(self, conn: Conn, key: UserKey, turn: TurnWrite, expected: int) -> int:
-        """The turn in a savepoint of the open transaction: a stale or refused turn writes
-        nothing and leaves the transaction usable."""
+    async def _write(
+        self, conn: Conn, key: UserKey, turn: TurnWrite, expected: int, address_known: bool
+    ) -> int:
+        """The turn inside the open transaction, in a savepoint when it writes more than its
+        state (a plain turn finds a stale version with its first statement, before anything is
+        written): a stale or refused turn writes nothing and leaves the transaction usable."""
         now = to_db_time(self._clock())
+        savepoint = not (expected > 0 and ops.is_plain(turn)) or self._cipher.enabled
         try:
-            async with conn.transaction():
+            async with conn.transaction() if savepoint else contextlib.nullcontext():
                 if self._cipher.enabled:
                     await seals.ensure_same_key(conn, self._cipher)
-                version = await ops.apply_turn(conn, key, turn, expected, now, self._cipher)
+                version = await ops.apply_turn(
+                    conn, key, turn, expected, now, self._cipher, address_known=address_known
+                )
                 if turn.schedule or turn.mantras is not None or turn.snooze_until is not None:
                     await conn.execute("SELECT pg_notify(%s, '')", (self.channel,))
         except psycopg.errors.IntegrityError as exc:
             raise StoreError(f"turn of {key} rejected by the schema: {exc}") from None
-        except StaleWrite:
-            raise
         return version
 
     # -- reads --------------------------------------------------------------------------------

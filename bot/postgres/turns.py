@@ -69,26 +69,49 @@ async def ensure_user(conn: Conn, key: UserKey, address: Address | None, now: st
 
 async def load_conversation(
     conn: Conn, key: UserKey, cipher: Sealer = PLAIN
-) -> tuple[str | None, int]:
-    """``(state JSON, version)``; ``(None, 0)`` for a person with no conversation."""
+) -> tuple[str | None, int, Address | None]:
+    """``(state JSON, version, reachable address)``; ``(None, 0, None)`` for a person with no
+    conversation. The address is ``None`` while the person is marked unreachable."""
     cur = await conn.execute(
-        "SELECT c.state, c.state_sealed, c.version FROM users u"
-        " JOIN conversations c ON c.user_id = u.id"
+        "SELECT c.state, c.state_sealed, c.version, u.address_platform, u.address_chat_id,"
+        " u.unreachable FROM users u JOIN conversations c ON c.user_id = u.id"
         " WHERE u.platform = %s AND u.platform_user_id = %s",
         (key.platform, key.user_id),
     )
     row = await cur.fetchone()
     if row is None:
-        return None, 0
-    return cipher.open(joined(row[0], row[1]), state_cell(key)), int(row[2])
+        return None, 0, None
+    address = Address(row[3], row[4]) if row[3] is not None and not row[5] else None
+    return cipher.open(joined(row[0], row[1]), state_cell(key)), int(row[2]), address
+
+
+def is_plain(turn: TurnWrite) -> bool:
+    """Only the state (and perhaps the address) changes: the turn's first statement finds a
+    stale version before anything is written, so it needs no savepoint."""
+    return not (
+        turn.finished
+        or turn.schedule
+        or turn.cancel
+        or turn.mantras
+        or turn.forget
+        or turn.snooze_until
+    )
 
 
 async def apply_turn(
-    conn: Conn, key: UserKey, turn: TurnWrite, expected_version: int, now: str, cipher: Sealer
+    conn: Conn,
+    key: UserKey,
+    turn: TurnWrite,
+    expected_version: int,
+    now: str,
+    cipher: Sealer,
+    *,
+    address_known: bool = False,
 ) -> int:
     """Write one turn inside the caller's transaction; the new version. Raises
     :class:`StaleWrite` if the stored version is not ``expected_version`` (the caller rolls
-    back whatever this wrote)."""
+    back whatever this wrote). ``address_known``: the stored address already is
+    ``turn.address`` and reachable (read in this transaction), so it is not written again."""
     if turn.forget:
         return await _forget(conn, key, expected_version)
     plain, sealed = split(cipher.seal(dumps(turn.state), state_cell(key)))
@@ -114,7 +137,7 @@ async def apply_turn(
         if row is None:
             raise StaleWrite(f"conversation of {key} is not at version {expected_version}")
         user_id = int(row[0])
-    if turn.address is not None:
+    if turn.address is not None and not address_known:
         await conn.execute(
             "UPDATE users SET address_platform = %s, address_chat_id = %s, unreachable = 0"
             " WHERE id = %s AND (address_platform IS DISTINCT FROM %s"
