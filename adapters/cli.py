@@ -223,16 +223,24 @@ def rotate_key(settings: Settings, *, decrypt: bool) -> int:
         raise ConfigError("NEW_ENCRYPTION_KEY is the same as ENCRYPTION_KEY; nothing to do.")
     old_cipher = crypto.cipher_for(old, "ENCRYPTION_KEY")
     new_cipher = crypto.cipher_for(new, "NEW_ENCRYPTION_KEY")
-    count = rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+    if settings.uses_postgres:
+        from bot.postgres.seals import rotate
+        from bot.postgres.support import where
+
+        count = asyncio.run(rotate(settings.database_url, old_cipher, new_cipher))
+        place = where(settings.database_url)
+    else:
+        count = rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+        place = str(settings.sqlite_path)
     if decrypt:
         print(
-            f"Decrypted {count} stored values in {settings.sqlite_path}. "
+            f"Decrypted {count} stored values in {place}. "
             "Now remove ENCRYPTION_KEY before starting Threshold.",
             flush=True,
         )
     else:
         print(
-            f"Re-encrypted {count} stored values in {settings.sqlite_path} under the new key. "
+            f"Re-encrypted {count} stored values in {place} under the new key. "
             "Now set ENCRYPTION_KEY to the new key and remove NEW_ENCRYPTION_KEY before "
             "starting Threshold.",
             flush=True,

@@ -130,6 +130,39 @@ async def check_key(conn: Conn, cipher: Sealer, namespace: str) -> int:
     return count
 
 
+async def rotate(url: str, old: Sealer, new: Sealer) -> int:
+    """``threshold rotate-key`` on PostgreSQL: every sealed value from ``old`` to ``new`` (either
+    may be plain) in one transaction, under the same advisory lock as a first sealing. Stop every
+    Threshold process first (one still running refuses to write once the key changed)."""
+    from bot.postgres.migrate import migrate
+    from bot.postgres.support import channel_suffix, unavailable
+
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    except (psycopg.Error, OSError) as exc:
+        raise unavailable(url, "open", exc) from None
+    try:
+        namespace = await channel_suffix(conn)
+        await migrate(conn, namespace)
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (named_lock(namespace, "key"),))
+            check = await stored_check(conn)
+            if check is not None:
+                _verify(check, old)
+            elif isinstance(old, Cipher):
+                raise ConfigError(
+                    "The database is not encrypted yet: leave ENCRYPTION_KEY unset and put the "
+                    "new key in NEW_ENCRYPTION_KEY."
+                )
+            count = await rewrite(conn, old, new)
+            await set_check(conn, new)
+        return count
+    except psycopg.Error as exc:
+        raise unavailable(url, "re-encrypt", exc) from None
+    finally:
+        await conn.close()
+
+
 async def set_check(conn: Conn, cipher: Sealer) -> None:
     await conn.execute("DELETE FROM encryption")
     if isinstance(cipher, Cipher):
