@@ -14,9 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -32,7 +29,14 @@ from bot.ports.store import to_db_time, utc_now
 from bot.postgres import due as sql
 from bot.postgres.budget import SharedBudget
 from bot.postgres.migrate import migrate
-from bot.postgres.support import channel_suffix, notify_channel, open_pool, unavailable, where
+from bot.postgres.support import (
+    channel_suffix,
+    new_owner,
+    notify_channel,
+    open_pool,
+    unavailable,
+    where,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +44,6 @@ Conn = psycopg.AsyncConnection[Any]
 LEASE = timedelta(seconds=30)
 """How long a process keeps the claimed deliveries it took without looking at them again."""
 _ERRORS = (psycopg.Error, OSError)
-
-
-def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class PostgresSchedule:

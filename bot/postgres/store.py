@@ -55,6 +55,7 @@ from bot.postgres.export import export_user
 from bot.postgres.migrate import migrate
 from bot.postgres.support import (
     channel_suffix,
+    new_owner,
     notify_channel,
     open_pool,
     person_lock,
@@ -84,6 +85,8 @@ _HELD: contextvars.ContextVar[dict[tuple[int, UserKey], _Turn] | None] = context
 """The connection holding each person's lock in this task, by store (``id``) and person (set by
 :meth:`PostgresStore.turn`; another store, as another process would, takes its own lock)."""
 _ERRORS = (psycopg.Error, OSError)
+INBOX_LEASE = timedelta(seconds=60)
+"""How long a recorded update stays this process's to apply before another may take it."""
 
 
 class PostgresStore:
@@ -104,6 +107,8 @@ class PostgresStore:
         self._cipher = cipher
         self._pool: AsyncConnectionPool | None = None
         self._closing = False
+        self.owner = new_owner()
+        """This process, in the inbox (which webhook worker applies which update)."""
         self.namespace = "public"
         self.channel = notify_channel(self.namespace)
 
@@ -282,8 +287,16 @@ class PostgresStore:
             return await ops.inbox_put(conn, platform, update_id, body, now, self._cipher)
 
     async def inbox_pending(self, platform: str, limit: int) -> list[InboxItem]:
-        async with self._connection() as conn:
-            return await ops.inbox_pending(conn, platform, limit, self._cipher)
+        """Updates not yet applied that this process takes for itself (for
+        :data:`INBOX_LEASE`, renewed each time it asks): another webhook worker on the database
+        gets the others, and takes these over only if this process dies."""
+        at = self._clock()
+        until = to_db_time(at + INBOX_LEASE)
+        async with self._connection("write to") as conn, conn.transaction():
+            return await ops.inbox_pending(
+                conn, platform, limit, self._cipher, owner=self.owner, now=to_db_time(at),
+                until=until,
+            )  # fmt: skip
 
     async def inbox_done(self, platform: str, update_id: int) -> None:
         at = self._clock()

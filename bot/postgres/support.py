@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import secrets
+import socket
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -75,6 +78,12 @@ def person_lock(namespace: str, platform: str, user_id: str) -> int:
 def named_lock(namespace: str, name: str) -> int:
     """An advisory lock key for a job of the whole install (migrations)."""
     return person_lock(namespace, "\x00job", name)
+
+
+def new_owner() -> str:
+    """This process, as the owner of what it takes (host, pid, and a random part so that a
+    restarted process never mistakes a dead one's rows for its own)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def split(value: object) -> tuple[Any, bytes | None]:

@@ -302,14 +302,29 @@ async def inbox_put(
     return cur.rowcount == 1
 
 
-async def inbox_pending(conn: Conn, platform: str, limit: int, cipher: Sealer) -> list[InboxItem]:
+async def inbox_pending(
+    conn: Conn,
+    platform: str,
+    limit: int,
+    cipher: Sealer,
+    *,
+    owner: str,
+    now: str,
+    until: str,
+) -> list[InboxItem]:
+    """Take recorded updates for ``owner`` (until ``until``), oldest first: ones nobody holds,
+    its own (the lease renewed) and ones whose lease ran out. Another webhook worker on the
+    same database never gets an update this one is applying."""
     cur = await conn.execute(
-        "SELECT update_id, body, body_sealed FROM inbox WHERE platform = %s"
-        " AND done_at IS NULL ORDER BY id LIMIT %s",
-        (platform, limit),
+        "UPDATE inbox i SET owner = %s, lease_until = %s FROM ("
+        "  SELECT id FROM inbox WHERE platform = %s AND done_at IS NULL"
+        "  AND (owner IS NULL OR owner = %s OR lease_until < %s) ORDER BY id LIMIT %s"
+        "  FOR UPDATE SKIP LOCKED) s WHERE i.id = s.id"
+        " RETURNING i.id, i.update_id, i.body, i.body_sealed",
+        (owner, until, platform, owner, now, limit),
     )
     found = []
-    for update_id, body, sealed in await cur.fetchall():
+    for _, update_id, body, sealed in sorted(await cur.fetchall()):
         text = cipher.open(joined(body, sealed), inbox_cell(platform, int(update_id))) or ""
         found.append(InboxItem(platform, int(update_id), text.encode("utf-8")))
     return found

@@ -33,7 +33,7 @@ async def test_processes_starting_together_apply_each_migration_once(pg_url: str
     await asyncio.gather(*(store.open() for store in stores))
     try:
         applied = rows(pg_url, "SELECT version, count(*) FROM schema_migrations GROUP BY 1")
-        assert sorted(applied) == [(1, 1), (2, 1), (3, 1)]
+        assert sorted(applied) == [(1, 1), (2, 1), (3, 1), (4, 1)]
         assert rows(pg_url, "SELECT count(*) FROM install") == [(1,)]
     finally:
         await asyncio.gather(*(store.close() for store in stores))
@@ -155,6 +155,27 @@ async def test_a_turn_that_schedules_something_wakes_a_scheduler_in_another_proc
             async with asyncio.timeout(5):  # an hour before the next tick
                 await recorder.arrived.wait()
     assert recorder.chats == ["100"]
+
+
+async def test_an_update_one_webhook_worker_took_is_not_applied_by_another_until_it_dies(
+    pg_url: str, clock: Clock
+) -> None:
+    async with (
+        PostgresStore(pg_url, clock=clock) as one,
+        PostgresStore(pg_url, clock=clock) as two,
+    ):
+        assert await one.inbox_put("telegram", 1, b'{"update_id": 1}')
+        assert not await two.inbox_put("telegram", 1, b'{"update_id": 1}')  # sent to both
+        assert await two.inbox_put("telegram", 2, b'{"update_id": 2}')
+        assert [i.update_id for i in await one.inbox_pending("telegram", 1)] == [1]
+        assert [i.update_id for i in await two.inbox_pending("telegram", 10)] == [2]
+        assert await one.inbox_pending("telegram", 10) == (await one.inbox_pending("telegram", 1))
+        clock.advance(seconds=30)
+        assert [i.update_id for i in await one.inbox_pending("telegram", 10)] == [1]  # renewed
+        clock.advance(seconds=61)  # one died with update 1 unapplied (two is alive, asking)
+        await two.inbox_done("telegram", 2)
+        assert [i.update_id for i in await two.inbox_pending("telegram", 10)] == [1]
+        assert await one.inbox_pending("telegram", 10) == []  # two has it now
 
 
 async def test_two_processes_sending_as_fast_as_they_can_share_one_budget(pg_url: str) -> None:
