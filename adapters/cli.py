@@ -64,7 +64,7 @@ class Platform:
 
     @property
     def key(self) -> str:
-        """The name its adapter registers in ``core.deliverers`` (``telegram``)."""
+        """The name it serves under (:meth:`bot.core.Core.serving`; ``telegram``)."""
         return self.name.lower()
 
 

@@ -31,6 +31,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -52,14 +53,40 @@ PLATFORM = "console"
 _COMMAND = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:\s+(.*))?", re.DOTALL)
 _NUMBER = re.compile(r"\d{1,3}")
 _ASIDE = "  ~ "
-_CHOICE_HINT = "Type a number"
-_VALUE_HINT = "Type a number of days, or a choice's words"
-_TYPE_EITHER = " or "
-_TYPE = "type "
 _LEAD = re.compile(r"\s*(?:\d+\)|→|~|·)?\s*")
 _FLOW_COMMANDS = "/back /skip /cancel"
-GOODBYE = "Goodbye for now. Everything so far is saved; come back any time to pick up again."
-APOLOGY = "Sorry, something went wrong on my side. Your answers so far are safe; please try again."
+
+
+@dataclass(frozen=True)
+class ConsoleWords:
+    """The terminal's own wording (``console.*`` in the content), read once per chat."""
+
+    choose: str
+    choose_or_write: str
+    days: str
+    write: str
+    type_choices: str
+    or_: str
+    file_saved: str
+    file_not_saved: str
+    goodbye: str
+    apology: str
+
+    @classmethod
+    def of(cls, say: Callable[..., str]) -> ConsoleWords:
+        """The wording from ``say`` (:meth:`bot.core.Core.say`)."""
+        return cls(
+            choose=say("console.hint_choose"),
+            choose_or_write=say("console.hint_choose_or_write"),
+            days=say("console.hint_days"),
+            write=say("console.hint_write"),
+            type_choices=say("console.hint_type", choices="{choices}"),
+            or_=say("console.or"),
+            file_saved=say("console.file_saved", path="{path}"),
+            file_not_saved=say("console.file_not_saved"),
+            goodbye=say("console.goodbye"),
+            apology=say("error.generic"),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,6 +119,7 @@ def numbered_buttons(reply: Reply) -> tuple[Button, ...]:
 
 def render(
     reply: Reply,
+    words: ConsoleWords,
     *,
     first: int = 1,
     saved_to: Path | None = None,
@@ -113,7 +141,8 @@ def render(
     else:
         lines = reply.text.splitlines() or [""]
     if typed_buttons and reply.buttons:
-        lines.append(f"  ({_TYPE}" + _TYPE_EITHER.join(f"“{b.label}”" for b in reply.buttons) + ")")
+        choices = words.or_.join(f"“{b.label}”" for b in reply.buttons)
+        lines.append(f"  ({words.type_choices.replace('{choices}', choices)})")
     elif reply.numbers_are_values:
         lines.extend(f"  · {button.label}" for button in reply.buttons)
     else:
@@ -121,10 +150,14 @@ def render(
             f"  {number}) {button.label}" for number, button in enumerate(reply.buttons, first)
         )
     if reply.attachment is not None:
-        where = f"saved to {saved_to}" if saved_to is not None else "could not be saved"
+        where = (
+            words.file_saved.replace("{path}", str(saved_to))
+            if saved_to is not None
+            else words.file_not_saved
+        )
         lines.append(f"  [file] {where}")
     if reply.kind == "ask":
-        lines.append(_hint(reply))
+        lines.append(_hint(reply, words))
     if width is not None:
         lines = [wrapped for line in lines for wrapped in _wrap(line, width)]
     return "\n".join(lines)
@@ -142,16 +175,16 @@ def _wrap(line: str, width: int) -> list[str]:
     return wrapped or [line]
 
 
-def _hint(reply: Reply) -> str:
+def _hint(reply: Reply, words: ConsoleWords) -> str:
     if reply.numbers_are_values:
-        how = f"  ({_VALUE_HINT}"
+        how = words.days
     elif reply.buttons and reply.free_text:
-        how = f"  ({_CHOICE_HINT} or write your answer"
+        how = words.choose_or_write
     elif reply.buttons:
-        how = f"  ({_CHOICE_HINT}"
+        how = words.choose
     else:
-        how = "  (Write your answer"
-    return f"{how} · {_FLOW_COMMANDS} · /help)"
+        how = words.write
+    return f"  ({how} · {_FLOW_COMMANDS} · /help)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,12 +264,14 @@ class ConsoleDeliverer:
     def __init__(
         self,
         user_id: str,
-        write: Callable[[str], None],
+        write: Callable[[str], object],
+        words: ConsoleWords,
         *,
         prompt: bool,
         width: int | None = None,
     ) -> None:
         self._user_id = user_id
+        self._words = words
         self._write = write
         self._prompt = prompt
         self._width = width
@@ -248,7 +283,9 @@ class ConsoleDeliverer:
             raise DeliveryFailed("That person is not chatting in this terminal.")
         try:
             for reply in replies:
-                self._write("\n" + render(reply, typed_buttons=True, width=self._width))
+                self._write(
+                    "\n" + render(reply, self._words, typed_buttons=True, width=self._width)
+                )
             if self._prompt:
                 self._write("> ")
         except (OSError, ValueError) as exc:
@@ -289,6 +326,7 @@ async def run_console(
             logger.info("console: %d file(s) of %s deleted with their data", removed, key)
 
     unhook = core.conversations.on_forget(forgotten)
+    words = ConsoleWords.of(core.say)
     interactive = _isatty(stdin) and _isatty(stdout)
     if width is None and interactive:
         width = shutil.get_terminal_size().columns - 1
@@ -303,7 +341,7 @@ async def run_console(
             replies = await core.conversations.handle(key, event, address=address)
         except Exception:
             logger.exception("console turn failed (%s)", type(event).__name__)
-            write("\n" + APOLOGY)
+            write("\n" + words.apology)
             return
         numbered: list[Button] = []
         asked = False
@@ -311,7 +349,7 @@ async def run_console(
             saved_to = _save(reply.attachment, exports) if reply.attachment else None
             if reply.kind != "answer":
                 write("")  # a blank line between messages, as a chat shows separate bubbles
-            write(render(reply, first=len(numbered) + 1, saved_to=saved_to, width=width))
+            write(render(reply, words, first=len(numbered) + 1, saved_to=saved_to, width=width))
             numbered.extend(numbered_buttons(reply))
             asked = asked or reply.kind == "ask"
         if numbered or asked:
@@ -321,31 +359,29 @@ async def run_console(
         stdout.write(text if text == "> " else text + "\n")
         stdout.flush()
 
-    deliverer = ConsoleDeliverer(key.user_id, show, prompt=interactive, width=width)
-    core.deliverers[PLATFORM] = deliverer
+    deliverer = ConsoleDeliverer(key.user_id, show, words, prompt=interactive, width=width)
     reader = _LineReader(stdin)
     try:
-        await _to_the_end(turn(Command("start", clock())))
-        while True:
-            if interactive:
-                stdout.write("> ")
-                stdout.flush()
-            line = await reader.readline()
-            event = to_event(line, shown, clock())
-            if event is None:
-                break
-            if echo:
-                write(f"> {line.rstrip()}")
-            await _to_the_end(turn(event))
+        async with core.serving(deliverer):
+            await _to_the_end(turn(Command("start", clock())))
+            while True:
+                if interactive:
+                    stdout.write("> ")
+                    stdout.flush()
+                line = await reader.readline()
+                event = to_event(line, shown, clock())
+                if event is None:
+                    break
+                if echo:
+                    write(f"> {line.rstrip()}")
+                await _to_the_end(turn(event))
     except BrokenPipeError:  # nobody reads the output any more (`threshold chat | head`)
         logger.info("console output closed; the chat ends")
         return
     finally:  # the input ended, Ctrl-C cancelled the chat, or the output closed
         unhook()
-        if core.deliverers.get(PLATFORM) is deliverer:
-            del core.deliverers[PLATFORM]
         with contextlib.suppress(BrokenPipeError, ValueError):
-            write("\n" + GOODBYE)
+            write("\n" + words.goodbye)
 
 
 async def _to_the_end(work: Coroutine[Any, Any, None]) -> None:

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Collection
 from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError
-from bot.health import check_health
 from bot.metrics import CONTENT_TYPE
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ ANY_ADDRESS = ("", "0.0.0.0", "::", "[::]")
 async def serving_health(core: Core, expected: Collection[str]) -> AsyncIterator[str | None]:
     """Serve ``/healthz`` and ``/metrics`` for ``core`` until the block ends; yields the base
     URL, or ``None`` when ``HEALTH_PORT`` is not set (nothing is served then). ``expected`` are
-    the platforms this process serves, by the names they register in ``core.deliverers``.
+    the platforms this process serves, by their names (``telegram``, ``discord``).
     Raises :class:`ConfigError` when the port cannot be listened on."""
     settings = core.settings
     if settings.health_port is None:
@@ -53,14 +52,14 @@ async def serving_health(core: Core, expected: Collection[str]) -> AsyncIterator
 
     started = time.monotonic()
     expected = tuple(expected)
-    core.metrics.watch_platforms(expected, lambda: tuple(core.deliverers))
+    core.watch_platforms(expected)
 
     async def healthz(request: web.Request) -> web.Response:
-        health = await check_health(core.store, expected, tuple(core.deliverers), started=started)
+        health = await core.health(expected, started=started)
         return web.json_response(health.as_json(), status=200 if health.ok else 503)
 
     async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=core.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+        return web.Response(body=core.metrics_text(), headers={"Content-Type": CONTENT_TYPE})
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)

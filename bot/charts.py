@@ -106,16 +106,19 @@ def chart_series(
     names: Mapping[str, str],
     someone: str,
     *,
+    keys: tuple[str, str, str] = ("reciprocity", "feeling", "name"),
     panels: int = MAX_PANELS,
 ) -> list[Series]:
     """The relationships with two or more points, most recently active first. ``names`` maps a
-    person id to the name the person uses now; a record's own ``name`` answer is the fallback."""
+    person id to the name the person uses now; a record's own name answer is the fallback.
+    ``keys`` are the answers read (the content's ``[history]``: effort shared, feeling, name)."""
+    reciprocity_key, feeling_key, name_key = keys
     points: dict[str, list[Point]] = {}
     latest_name: dict[str, str] = {}
     for item in sorted(items, key=lambda i: (i.finished_at, i.id)):
-        reciprocity = _rating(item.answers.get("reciprocity"))
-        feeling = _rating(item.answers.get("feeling"))
-        name = item.answers.get("name")
+        reciprocity = _rating(item.answers.get(reciprocity_key))
+        feeling = _rating(item.answers.get(feeling_key))
+        name = item.answers.get(name_key)
         if isinstance(name, str) and name:
             latest_name[item.person_id] = name
         if reciprocity is None and feeling is None:

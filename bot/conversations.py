@@ -35,7 +35,7 @@ from bot.errors import StaleWrite, StoreUnavailable
 from bot.metrics import Metrics
 from bot.ports.store import Address, Store, UserKey, to_db_time, utc_now
 from bot.schedule.recurrence import zone
-from dialogs import records
+from dialogs import readings, records
 from dialogs.model import (
     Attachment,
     Event,
@@ -103,6 +103,12 @@ class Conversations:
     def active(self) -> int:
         """People with a turn running or waiting (their locks); idle people hold none."""
         return len(self._slots)
+
+    async def asks(self, key: UserKey, node: str, ask: int) -> bool:
+        """Whether ``key`` is at question ``node``, asked the ``ask``-th time: a form typed
+        into a window opened for a question (Discord's modal) is still that question's."""
+        saved = await self._store.load(key)
+        return saved is not None and saved.state.node == node and saved.state.ask == ask
 
     async def handle(
         self, key: UserKey, event: Event, *, address: Address | None = None
@@ -228,7 +234,11 @@ class Conversations:
         say = self._script.say
         everything = await self._store.history(key, page=0, per_page=CHART_RECORDS)
         names = {str(p.get("id")): str(p.get("name") or "") for p in state.people}
-        series = chart_series(everything.items, names, say("someone"))
+        if len(self._script.history_ratings) != 2:
+            return None  # the content names no ratings to draw
+        reciprocity, feeling = self._script.history_ratings
+        keys = (reciprocity, feeling, self._script.history_name)
+        series = chart_series(everything.items, names, say("someone"), keys=keys)
         if not series:
             return None
         chosen = state.mantras.get("tz")
@@ -258,23 +268,22 @@ class Conversations:
 
     async def _mantra_status(self, key: UserKey, at: datetime) -> Reply:
         sub = await self._store.mantras(key)
-        if sub is None or not sub.enabled or sub.next_due is None:
-            return Reply(self._script.say("mantras.status_off"))
-        return Reply(
-            self._script.say(
-                "mantras.status_on",
-                time=sub.time,
-                tz=sub.tz,
-                days=self._script.say(f"days_{sub.days}") or sub.days,
-                next=when(sub.next_due, sub.tz, at),
-            )
+        on = sub is not None and sub.enabled and sub.next_due is not None
+        return readings.mantra_status(
+            self._script,
+            time=sub.time if sub else "",
+            tz=sub.tz if sub else "UTC",
+            days=sub.days if sub else "",
+            next_due=sub.next_due if sub is not None and on else None,
+            zone=zone(sub.tz if sub else "UTC"),
+            now=at,
         )
 
     async def _mantras_saved(self, key: UserKey, at: datetime) -> Reply:
         sub = await self._store.mantras(key)
-        if sub is None or sub.next_due is None:
-            return Reply(self._script.say("mantras.status_off"))
-        return Reply(self._script.say("mantras.saved", next=when(sub.next_due, sub.tz, at)))
+        tz = zone(sub.tz if sub else "UTC")
+        next_due = sub.next_due if sub is not None else None
+        return readings.mantras_saved(self._script, next_due=next_due, zone=tz, now=at)
 
 
 def _before_question(replies: list[Reply], shown: list[Reply]) -> list[Reply]:
@@ -283,16 +292,3 @@ def _before_question(replies: list[Reply], shown: list[Reply]) -> list[Reply]:
     if shown and replies and replies[-1].kind == "ask":
         return [*replies[:-1], *shown, replies[-1]]
     return replies + shown
-
-
-def when(moment: datetime, tz: str, now: datetime) -> str:
-    """``today at 09:00``, ``tomorrow at 09:00`` or ``on Monday 3 March at 09:00``, local."""
-    local_zone = zone(tz)
-    local = moment.astimezone(local_zone)
-    today = now.astimezone(local_zone).date()
-    clock = f"{local:%H:%M}"
-    if local.date() == today:
-        return f"today at {clock}"
-    if (local.date() - today).days == 1:
-        return f"tomorrow at {clock}"
-    return f"on {local:%A} {local.day} {local:%B} at {clock}"

@@ -10,7 +10,7 @@ on the same stack, after the store it reads from, so it stops before the store c
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from bot.conversations import Conversations
 from bot.crypto import cipher_for
 from bot.databases import open_schedule, open_store, where
+from bot.health import Health, check_health
 from bot.metrics import Metrics
 from bot.ports.delivery import Deliverer
 from bot.ports.schedule import Graces
-from bot.ports.store import Store, utc_now
+from bot.ports.store import InboxItem, Store, UserKey, utc_now
 from bot.safety_resources import script_for
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import Scheduler
@@ -34,21 +35,104 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Core:
-    """Everything adapters need, built once per process."""
+    """Everything adapters need, built once per process.
+
+    An adapter talks to :attr:`conversations` (a person's turns) and :attr:`settings`, and
+    otherwise only through the verbs below: :meth:`say` for the content's wording,
+    :meth:`menu` for the command list, :meth:`serving` while it is connected,
+    :meth:`unreachable` when a person cannot be messaged, :meth:`sent` to time a send,
+    :meth:`inbox` for updates recorded before they are answered, :meth:`zone_aliases`, and
+    :meth:`health` / :meth:`metrics_text` for the health endpoint. ``store``, ``script`` and
+    ``metrics`` are the core's own parts (its wiring, and tests, read them);
+    ``tests/test_architecture.py`` holds the adapters to the verbs.
+    """
 
     settings: Settings
     store: Store
     conversations: Conversations
     script: Script
     deliverers: dict[str, Deliverer] = field(default_factory=dict)
-    """One per running platform, keyed by platform name; adapters add theirs once connected
-    and remove it when they stop, and whatever speaks first (the scheduler) looks it up."""
+    """One per running platform, keyed by platform name, added and removed by
+    :meth:`serving`; the scheduler, which speaks first, looks them up."""
     metrics: Metrics = field(default_factory=Metrics)
     """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
     before_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Run in order when the process is asked to stop, while every adapter still serves: the
     scheduler registers one that stops claiming and waits for the deliveries it has in flight,
     so none is cut off by its adapter stopping first."""
+
+    def say(self, key: str, **values: object) -> str:
+        """The content's message ``key``, its ``{fields}`` filled in."""
+        return self.script.say(key, **values)
+
+    def menu(self) -> tuple[tuple[str, str], ...]:
+        """The commands a platform's menu lists, as ``(name, description)``, in order."""
+        return tuple((c.name, c.menu) for c in self.script.menu_commands())
+
+    def zone_aliases(self) -> Mapping[str, str]:
+        """Words people type for a time zone (``"lisbon"`` → ``Europe/Lisbon``)."""
+        return self.script.tz_aliases
+
+    @asynccontextmanager
+    async def serving(self, deliverer: Deliverer) -> AsyncIterator[None]:
+        """While the block runs, scheduled messages for ``deliverer.platform`` go through it
+        (a platform serves once connected, and stops before it disconnects)."""
+        platform = deliverer.platform
+        self.deliverers[platform] = deliverer
+        try:
+            yield
+        finally:
+            if self.deliverers.get(platform) is deliverer:
+                del self.deliverers[platform]
+
+    def serving_platforms(self) -> tuple[str, ...]:
+        """The platforms that are connected now."""
+        return tuple(self.deliverers)
+
+    async def unreachable(self, key: UserKey) -> None:
+        """``key`` blocked the bot or cannot be messaged: nothing is sent to them until they
+        write again (their next turn clears the mark)."""
+        await self.store.mark_unreachable(key)
+
+    def sent(self, platform: str, seconds: float) -> None:
+        """How long putting a turn's replies on ``platform`` took (``/metrics``)."""
+        self.metrics.send_seconds.labels(platform).observe(seconds)
+
+    def inbox(self, platform: str) -> Inbox:
+        """The updates ``platform`` recorded before answering, kept until each is done."""
+        return Inbox(self.store, platform)
+
+    async def health(self, expected: Collection[str], *, started: float) -> Health:
+        """The database and the ``expected`` platforms, for ``/healthz``."""
+        return await check_health(self.store, expected, self.serving_platforms(), started=started)
+
+    def watch_platforms(self, expected: Collection[str]) -> None:
+        """Report whether each ``expected`` platform is connected, in ``/metrics``."""
+        self.metrics.watch_platforms(expected, self.serving_platforms)
+
+    def metrics_text(self) -> bytes:
+        """Every metric, in Prometheus' text format."""
+        return self.metrics.render()
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One platform's recorded updates (the Telegram webhook answers 200 only after
+    :meth:`put`; a process that stops before :meth:`done` finds them again at start)."""
+
+    _store: Store
+    platform: str
+
+    async def put(self, update_id: int, body: bytes) -> bool:
+        """Record an update; ``False`` when it was recorded already (a redelivery)."""
+        return await self._store.inbox_put(self.platform, update_id, body)
+
+    async def pending(self, limit: int) -> list[InboxItem]:
+        """Recorded updates not yet done, oldest first."""
+        return await self._store.inbox_pending(self.platform, limit)
+
+    async def done(self, update_id: int) -> None:
+        await self._store.inbox_done(self.platform, update_id)
 
 
 @asynccontextmanager

@@ -37,11 +37,17 @@ UNSAFE = "unsafe"
 SAFE_NOW = "safe_now"
 PLAN = "plan"
 GO_ON = SAFE  # kept for the buttons of messages sent before the question was asked
+_SAFE_WORDS = ("yes", "y", "yeah", "safe", "i'm safe", "im safe", "i am safe", "yes i am")
+_UNSAFE_WORDS = (
+    "no", "n", "nope", "not safe", "i'm not safe", "not okay", "not ok", "not alright",
+    "not really", "not sure", "i don't know", "i dont know", "don't know", "dont know",
+)  # fmt: skip
+"""Unsure is answered as not safe: when in doubt, the resources come first."""
 OPTIONS = {
     "ask": (
-        (SAFE, "safety_safe_label", ("yes", "y", "yeah", "safe", "i'm safe", "im safe", "i am")),
+        (SAFE, "safety_safe_label", _SAFE_WORDS),
         (STOP, "safety_stop_label", ("stop", "stop for now", "stop here")),
-        (UNSAFE, "safety_unsafe_label", ("no", "n", "nope", "not safe", "i'm not safe")),
+        (UNSAFE, "safety_unsafe_label", _UNSAFE_WORDS),
     ),
     "unsafe": (
         (SAFE_NOW, "safety_safe_now_label", ("yes", "safe", "i'm safe", "im safe", "safe now")),

@@ -73,6 +73,7 @@ def _check_asked(script: Script, node: Node) -> None:
     """What a node (or one of its kind variants) shows: prompt, options, scale."""
     kind = kind_of(node)
     _check_text(f"node {node.id} prompt", node.prompt)
+    _check_text(f"node {node.id} lead", node.lead)
     if len(node.options) < kind.min_options:
         raise ScriptError(f"node {node.id}: needs at least {kind.min_options} options")
     if node.scale and (not kind.may_scale or len(node.scale) != 5):
@@ -148,11 +149,13 @@ def validate(script: Script) -> None:
     required = {
         "intro", "menu", "help", "unknown_command", "stale_button", "forged_button",
         "finished_button", "not_skippable", "cancelled", "stopped", "hint_choice",
-        "welcome_back", "switch", "safety", "too_long", "empty_text", "unsupported",
+        "welcome_back", "already_in", "switch", "safety", "too_long", "empty_text",
+        "unsupported", "thing.other",
         "mantra_stop_label", "mantra_snooze_label", "mantra_stopped", "mantra_already_off",
         "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
         "tz_by_clock", "hint_tz_clock", "unknown_command_near", "did_you_mean", "or_word",
         "cancel_confirm", "cancel_yes", "cancel_no", "cancel_kept_going", "opening_kept",
+        "options_heard",
         "idle_menu", "previous_answer", "keep_label", "clear_label", "answered_kept",
         "answered_cleared", "last_time", "reminders_still_come", "nothing_running",
         "work_help", "rating_value", "rating_echo", "safety_question", "safety_safe_label",
@@ -191,6 +194,15 @@ def _check_card(script: Script) -> None:
             raise ScriptError(f"card: no question stores {line.answer!r}")
         if line.say not in script.messages:
             raise ScriptError(f"card: message {line.say!r} does not exist")
+    if len(script.history_ratings) not in (0, 2):
+        raise ScriptError("history: ratings names two answers (effort shared, then feeling)")
+    named = (script.history_name, *script.history_ratings) if script.history_ratings else ()
+    for answer in named:
+        kinds = {n.type for n in script.nodes.values() if n.store == answer}
+        if not kinds:
+            raise ScriptError(f"history: no question stores {answer!r}")
+        if answer in script.history_ratings and kinds != {"rating"}:
+            raise ScriptError(f"history: {answer!r} is not a rating")
     for answer in script.last_words:
         if answer not in stores:
             raise ScriptError(f"card: last_words names {answer!r}, which no question stores")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dialogs import care, endings, listening, prompts, since
 from dialogs.model import JSON, Button, Effect, Reply, ShowMantras, State
@@ -77,7 +77,7 @@ def reask(state: State, script: Script, out: Out) -> None:
     elif state.switch_to is not None and state.switch_to in script.flows:
         out.replies.append(switch_question(state, state.switch_to, script))
     elif (node := current(state, script)) is not None:
-        out.replies.append(prompts.ask(state, node, script))
+        out.replies.append(prompts.ask(state, node, script, again=True))
 
 
 def cancel_question(state: State, script: Script) -> Reply:
@@ -241,10 +241,20 @@ def flow_title(state: State, script: Script) -> str:
     return flow.title if flow else ""
 
 
+RESUME_AFTER = timedelta(hours=12)
+"""Away this long, a person coming back is welcomed back before their question is asked again."""
+
+
+def away(state: State, at: datetime) -> bool:
+    """Whether the person has been away long enough to be welcomed back."""
+    return not state.last_at or at - datetime.fromisoformat(state.last_at) > RESUME_AFTER
+
+
 def begin(state: State, flow_id: str, script: Script, out: Out) -> State:
     flow = script.flows[flow_id]
     if state.flow == flow_id:
-        out.say(script.say("welcome_back", flow=flow.title))
+        said = "welcome_back" if away(state, out.at) else "already_in"
+        out.say(script.say(said, flow=flow.title))
         reask(state, script, out)
         return state
     if state.flow is None and state.paused.get("flow") == flow_id:

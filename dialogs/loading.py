@@ -80,7 +80,7 @@ def _node(raw: Mapping[str, Any], where: str) -> Node:
     known = {
         "id", "type", "prompt", "next", "store", "optional", "options", "max_chars",
         "done_label", "min", "max", "record", "effect", "requires", "new_label", "next_new",
-        "listen", "unless", "scale", "by_kind", "short", "judging", "low_at", "low_say",
+        "listen", "unless", "scale", "by_kind", "short", "judging", "low_at", "low_say", "lead",
         "only_if",
     }  # fmt: skip
     extra = set(raw) - known
@@ -132,6 +132,7 @@ def _base_node(raw: Mapping[str, Any], where: str) -> Node:
             unless=raw.get("unless"),
             only_if=raw.get("only_if"),
             scale=tuple(str(s) for s in raw.get("scale", ())),
+            lead=str(raw.get("lead", "")),
         )
     except KeyError as exc:
         raise ScriptError(f"{where}: a node is missing {exc.args[0]!r}") from exc
@@ -200,6 +201,8 @@ def build_script(
     words_limit = 200
     last_words: tuple[str, ...] = ()
     last_words_limit = 120
+    history_name = "name"
+    history_ratings: tuple[str, ...] = ()
     plan_card: tuple[CardLine, ...] = ()
     care_hold_hours, since_after_hours = 48, 2
     held: list[str] = []
@@ -246,6 +249,9 @@ def build_script(
             words_limit = int(doc["card"].get("words_limit", words_limit))
             last_words = tuple(str(k) for k in doc["card"].get("last_words", ()))
             last_words_limit = int(doc["card"].get("last_words_limit", last_words_limit))
+        if "history" in doc:
+            history_name = str(doc["history"].get("name", history_name))
+            history_ratings = tuple(str(k) for k in doc["history"].get("ratings", ()))
         if "plan_card" in doc:
             plan_card = tuple(_card_line(line, name) for line in doc["plan_card"].get("lines", ()))
         if "care" in doc:
@@ -278,6 +284,8 @@ def build_script(
         words_limit=words_limit,
         last_words=last_words,
         last_words_limit=last_words_limit,
+        history_name=history_name,
+        history_ratings=history_ratings,
         plan_card=plan_card,
         care_hold_hours=care_hold_hours,
         since_after_hours=since_after_hours,

@@ -67,7 +67,8 @@ def step(state: State, event: Event, script: Script) -> Step:
     else:
         what = answers.clean_text(event.what)[:40]
         key = f"unsupported_{what}" if f"unsupported_{what}" in script.messages else "unsupported"
-        out.say(script.say(key, what=what), "notice")
+        thing = f"thing.{what}" if f"thing.{what}" in script.messages else "thing.other"
+        out.say(script.say(key, what=script.say(thing)), "notice")
         flow.reask(state, script, out)
     if not out.aside:
         state = replace(state, last_at=out.at.isoformat())

@@ -53,8 +53,9 @@ class Command:
 @dataclass(frozen=True)
 class Unsupported:
     """Something the bot cannot read. ``what`` names it: ``sticker``, ``photo``, ``voice``,
-    ``document``, ``attachment``, ``edited`` (an edited message) or ``long`` (over the platform's
-    limit); a ``what`` with its own message in the content (``unsupported_<what>``) gets that."""
+    ``document`` …, ``edited`` (an edited message) or ``long`` (over the platform's limit); a
+    ``what`` with its own message in the content (``unsupported_<what>``) gets that, and the
+    general one names the thing by its ``thing.<what>`` line (``thing.other`` when it has none)."""
 
     what: str
     at: datetime

@@ -144,8 +144,11 @@ def plan_card(data: Mapping[str, JSON], script: Script) -> str:
     return card(data, script, script.plan_card, limit=PLAN_LIMIT) or script.say("plan_empty")
 
 
-def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> Reply:
-    """The question for ``node`` with buttons carrying the current ``state.ask``."""
+def ask(
+    state: State, node: Node, script: Script, *, updates: bool = False, again: bool = False
+) -> Reply:
+    """The question for ``node`` with buttons carrying the current ``state.ask``; ``again``
+    (asked once more after an aside) leaves out its lead line."""
     kind = kind_of(node)
     options = kind.options(state, node, script)
     chosen = state.data.get(node.store or "")
@@ -162,6 +165,8 @@ def ask(state: State, node: Node, script: Script, *, updates: bool = False) -> R
     if "{plan_card}" in node.prompt:
         shown["plan_card"] = plan_card(state.data, script)
     text = fill(node.prompt, shown)
+    if node.lead and not again:
+        text = fill(node.lead, shown) + "\n\n" + text
     written = chosen if kind.keeps_written and isinstance(chosen, str) and chosen else None
     if written is not None:  # back on a note: show it, and let it be kept as it is
         text += "\n\n" + script.say("previous_answer", value=shorten(written, script.words_limit))

@@ -45,7 +45,7 @@ def day(moment: datetime, tz: tzinfo) -> str:
 
 def _name(record: Record, state: State, script: Script) -> str:
     person = next((p for p in state.people if p.get("id") == record.person_id), {})
-    name = record.answers.get("name") or person.get("name")
+    name = record.answers.get(script.history_name) or person.get("name")
     return str(name) if name else script.say("someone")
 
 
@@ -58,9 +58,8 @@ def line(record: Record, state: State, script: Script, tz: tzinfo) -> str:
     """One record in the listing: date, kind, name, ratings, decision, and a few own words."""
     answers = record.answers
     details = []
-    for store, message in (
-        ("reciprocity", "history.reciprocity"),
-        ("feeling", "history.feeling"),
+    for store, message in zip(
+        script.history_ratings, ("history.reciprocity", "history.feeling"), strict=False
     ):
         if isinstance(answers.get(store), int):
             details.append(script.say(message, value=str(answers[store])))
@@ -101,10 +100,10 @@ def page(
 def view(record: Record, state: State, script: Script, tz: tzinfo) -> Reply:
     """One record whole: when, what kind, and its card with the person's own words."""
     answers = dict(record.answers)
-    if not answers.get("name"):
+    if not answers.get(script.history_name):
         person = next((p for p in state.people if p.get("id") == record.person_id), {})
         if person.get("name"):
-            answers["name"] = person["name"]
+            answers[script.history_name] = person["name"]
     text = script.say(
         "history.record",
         date=day(record.finished_at, tz),

@@ -42,7 +42,8 @@ TEMPLATE_FIELDS = frozenset(
         "time", "tz", "flow", "new_flow", "command", "what", "limit", "min", "max", "value",
         "serving", "reciprocal", "love_or_fear", "page", "pages", "date", "kind", "details",
         "next", "days", "reminders", "last_time", "work_help", "suggestion", "options",
-        "scale", "words", "hours", "plan_card", "essay",
+        "scale", "words", "hours", "plan_card", "essay", "choices", "path", "link", "weekday",
+        "day", "month",
     }
 )  # fmt: skip
 WORD_COMMANDS = frozenset({"help", "cancel", "back", "skip"})
@@ -106,6 +107,9 @@ class Node:
     """A condition without which the node is passed over."""
     scale: tuple[str, ...] = ()
     """For a rating: what 1 … 5 mean, shown beside the number when it is echoed."""
+    lead: str = ""
+    """A line before the question the first time it is asked ("Now three questions."), left
+    out when the same question is asked again after an aside."""
     by_kind: Mapping[str, Node] = field(default_factory=dict, compare=False, repr=False)
     """The node as asked about one kind of connection (``romantic``, ``work`` …): its own
     prompt, options, scale or Done label. See :meth:`for_kind`."""
@@ -173,6 +177,10 @@ class Script:
     """The summary card's lines, in order (``content/summary.toml``)."""
     words_limit: int = 200
     """The person's own words on a card are shortened to this many characters."""
+    history_name: str = "name"
+    """The answer that names the other person in a record (``[history]`` in the content)."""
+    history_ratings: tuple[str, ...] = ()
+    """The ratings /history lists and charts: effort shared, then feeling."""
     last_words: tuple[str, ...] = ()
     """Answers a check-in may recall as "Last time you wrote", in order of preference."""
     last_words_limit: int = 120

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 from dialogs import (
     answering,
@@ -35,9 +34,6 @@ from dialogs.nodekinds import kind_of
 from dialogs.presses import pressed
 from dialogs.safety import concern
 from dialogs.script import Node, Script
-
-RESUME_AFTER = timedelta(hours=12)
-"""After this much silence, typed text re-asks the open question instead of answering it."""
 
 
 def on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
@@ -65,7 +61,7 @@ def on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
         if worry:
             return sides.offer_help(state, worry, care.IDLE, script, out)
         return _idle(state, text, script, out)
-    if state.last_at and out.at - datetime.fromisoformat(state.last_at) > RESUME_AFTER:
+    if state.last_at and flow.away(state, out.at):
         if worry:  # not taken as an answer after so long, but kept, and answered first
             state = flow.keep_opening(state, text, script)
             return sides.offer_help(state, worry, node.id, script, out)
@@ -167,7 +163,19 @@ def _options(state: State, node: Node, text: str, script: Script, out: flow.Out)
         out.say(script.say("did_you_mean", options=joined), "notice")
         flow.reask(state, script, out)
         return state
+    if understanding.looks_like_sentence(text) and not listening.is_quiet(text, script.listening):
+        return _heard_at_options(state, node, text, script, out)
     return _hint(state, node, script, out)
+
+
+def _heard_at_options(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
+    """Something on the person's mind, typed where options are shown ("she stopped answering
+    and I keep rereading our chats"): heard, kept with the reflection in their words, and the
+    same question asked again without a word about choosing wrong."""
+    state = flow.hear(flow.keep_opening(state, text, script), node, text, script, out)
+    out.say(script.say("options_heard"))
+    flow.reask(state, script, out)
+    return state
 
 
 def _hint(state: State, node: Node, script: Script, out: flow.Out) -> State:

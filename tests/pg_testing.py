@@ -119,5 +119,5 @@ def fresh_schema(url: str) -> Iterator[str]:
 def rows(url: str, query: str, *args: object) -> list[tuple[object, ...]]:
     """Run ``query`` (``?`` or ``%s`` placeholders) on the schema of ``url``; its rows."""
     with psycopg.connect(url, autocommit=True) as conn:
-        cur = conn.execute(query.replace("?", "%s"), args)  # type: ignore[arg-type]
+        cur = conn.execute(query.replace("?", "%s"), args)
         return cur.fetchall() if cur.description else []

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.adapters.service_testing import STOP_WITHIN, Service, free_port, until_answers
 from tests.standins.telegram_api import TOKEN, TelegramAPI
+from tests.support.services import STOP_WITHIN, Service, free_port, until_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -82,7 +82,7 @@ def healthcheck_command() -> list[str]:
 
 def copied() -> list[str]:
     """The sources of every COPY, as paths in the repository."""
-    sources = []
+    sources: list[str] = []
     for args in arguments("COPY"):
         *from_here, _ = shlex.split(args)
         sources.extend(s for s in from_here if not s.startswith("--"))

@@ -70,8 +70,8 @@ def test_the_example_as_it_stands_is_the_defaults(
     for name in setting_names():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    from_example = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    from_example = Settings(_env_file=EXAMPLE)
+    defaults = Settings(_env_file=None)
     assert from_example.model_dump() == defaults.model_dump()
 
 

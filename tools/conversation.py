@@ -79,7 +79,7 @@ async def transcript() -> str:
     """The two conversations, as printed."""
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "threshold.db"
-        settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
         clock = _Clock()
         parts = []
         async with open_core(settings, clock=clock) as core:

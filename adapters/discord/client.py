@@ -15,6 +15,7 @@ stop the client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 import zoneinfo
@@ -52,14 +53,9 @@ if TYPE_CHECKING:
     from bot.core import Core
     from bot.settings import Settings
 
-__all__ = ["APOLOGY", "CONTINUE_IN_DMS", "ThresholdClient"]
+__all__ = ["ThresholdClient"]
 
 logger = logging.getLogger(__name__)
-
-APOLOGY = "Sorry, something went wrong on my side. Your answers so far are safe; please try again."
-CONTINUE_IN_DMS = (
-    "I've sent you a direct message, so this stays between us. Let's continue there: {link}"
-)
 
 
 def _utc_now() -> datetime:
@@ -91,9 +87,12 @@ class ThresholdClient(discord.Client):
         self.settings = settings
         self.core = core
         self.clock = clock
-        self.outbox = Outbox()
+        self.outbox = Outbox(core.say)
+        self._apology = core.say("error.generic")
+        self._serving = contextlib.AsyncExitStack()
+        self._serving_now = False
         self.deliverer = DiscordDeliverer(self)
-        self.tree = build_tree(self, self)
+        self.tree = build_tree(self, self, core.say, core.menu())
         self._zones = frozenset(zoneinfo.available_timezones())
         self._order: weakref.WeakValueDictionary[UserKey, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -119,11 +118,13 @@ class ThresholdClient(discord.Client):
 
     async def on_ready(self) -> None:
         logger.info("connected to Discord as bot %s", self.user.id if self.user else "?")
-        self.core.deliverers["discord"] = self.deliverer
+        if not self._serving_now:  # on_ready comes again after each reconnect
+            await self._serving.enter_async_context(self.core.serving(self.deliverer))
+            self._serving_now = True
 
     async def close(self) -> None:
-        if self.core.deliverers.get("discord") is self.deliverer:
-            del self.core.deliverers["discord"]
+        await self._serving.aclose()
+        self._serving_now = False
         await super().close()
 
     # -- direct messages ------------------------------------------------------------------------
@@ -159,13 +160,13 @@ class ThresholdClient(discord.Client):
             place = Place("dm", dm=dm, interaction=interaction)
             await self._turn(who, events, dm.id, place)
             if not place.dms_closed:
-                link = CONTINUE_IN_DMS.format(link=dm.jump_url)
+                link = self.core.say("discord.continue_in_dms", link=dm.jump_url)
                 await interaction.followup.send(content=link, ephemeral=True, wait=True)
         except Exception as exc:
             await self._failed(f"/{name}", who, exc, interaction=interaction)
 
     def zone_choices(self, typed: str) -> list[tuple[str, str]]:
-        return timezone_choices(typed, self._zones, self.core.script.tz_aliases)
+        return timezone_choices(typed, self._zones, self.core.zone_aliases())
 
     # -- buttons and the modal ------------------------------------------------------------------
 
@@ -184,7 +185,14 @@ class ThresholdClient(discord.Client):
     ) -> None:
         text = interaction.message.content if interaction.message else ""
         try:
-            await interaction.response.send_modal(AnswerModal(text, question))
+            await interaction.response.send_modal(
+                AnswerModal(
+                    text,
+                    question,
+                    title=self.core.say("discord.modal_title"),
+                    label=self.core.say("discord.modal_label"),
+                )
+            )
         except Exception as exc:
             who = user_key(interaction.user.id)
             await self._failed("write button", who, exc, interaction=interaction)
@@ -247,10 +255,9 @@ class ThresholdClient(discord.Client):
         """Whether ``question`` (a button id: ``thr:<node>:<option>:<ask>``) is the question the
         person is at: the same node, asked the same time."""
         parts = question.split(":")
-        saved = await self.core.store.load(who)
-        if saved is None or len(parts) != 4 or not parts[3].isdecimal():
+        if len(parts) != 4 or not parts[3].isdecimal():
             return False
-        return saved.state.node == parts[1] and saved.state.ask == int(parts[3])
+        return await self.core.conversations.asks(who, parts[1], int(parts[3]))
 
     async def _turn(
         self,
@@ -277,7 +284,7 @@ class ThresholdClient(discord.Client):
             logger.debug("%s: %d event(s) -> %s", who, len(turns), _kinds(turns))
             await self.outbox.show(str(who), merge_turns(turns), place)
         if place.dms_closed:
-            await self.core.store.mark_unreachable(who)
+            await self.core.unreachable(who)
 
     async def _failed(
         self,
@@ -291,18 +298,18 @@ class ThresholdClient(discord.Client):
         """Log a failed turn (without content) and apologise where the person can see it."""
         if isinstance(exc, discord.HTTPException) and is_unreachable(exc) and interaction is None:
             logger.info("%s cannot be reached (%s, code %s)", who, exc.status, exc.code)
-            await _quietly(self.core.store.mark_unreachable(who), "mark unreachable")
+            await _quietly(self.core.unreachable(who), "mark unreachable")
             return
         logger.error("discord %s of %s failed", what, who, exc_info=exc)
         if interaction is not None:
             call: Awaitable[Any]
             if interaction.response.is_done():
-                call = interaction.followup.send(content=APOLOGY, ephemeral=True)
+                call = interaction.followup.send(content=self._apology, ephemeral=True)
             else:
-                call = interaction.response.send_message(APOLOGY, ephemeral=True)
+                call = interaction.response.send_message(self._apology, ephemeral=True)
             await _quietly(call, "apologise")
         elif channel is not None:
-            await _quietly(channel.send(APOLOGY), "apologise")
+            await _quietly(channel.send(self._apology), "apologise")
 
 
 def _in_bot_dm(interaction: discord.Interaction) -> bool:

@@ -7,6 +7,7 @@ servers and in the bot's DMs, for a server install.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import discord
@@ -14,21 +15,11 @@ from discord import app_commands
 
 from adapters.discord.translate import FREQUENCIES
 
-__all__ = ["COMMANDS", "Runner", "build_tree"]
+__all__ = ["MAX_DESCRIPTION", "Runner", "build_tree"]
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("reflect", "Reflect on a relationship, privately"),
-    ("checkin", "A short, private follow-up on one you've reflected on"),
-    ("history", "Your past reflections and check-ins"),
-    ("mantras", "Short lines from the essay, on a schedule you choose"),
-    ("safety", "A safety plan for harder moments, kept private"),
-    ("export", "Everything I hold about you, as a file"),
-    ("forget", "Delete everything I hold about you"),
-    ("help", "What I can do"),
-    ("cancel", "Stop what we're doing"),
-)
-"""Every slash command and its description, in the order Discord lists them."""
-_DESCRIPTION = dict(COMMANDS)
+MAX_DESCRIPTION = 100
+"""Discord's limit for a command's or an option's description."""
+Say = Callable[..., str]
 
 
 class Runner(Protocol):
@@ -41,8 +32,12 @@ class Runner(Protocol):
     def zone_choices(self, typed: str) -> list[tuple[str, str]]: ...
 
 
-def build_tree(client: discord.Client, runner: Runner) -> app_commands.CommandTree[Any]:
-    """A command tree for ``client`` with every command of :data:`COMMANDS`."""
+def build_tree(
+    client: discord.Client, runner: Runner, say: Say, menu: Sequence[tuple[str, str]]
+) -> app_commands.CommandTree[Any]:
+    """A command tree for ``client`` with every command of ``menu`` (the content's
+    ``(name, description)`` pairs, :meth:`bot.core.Core.menu`), in its order; ``say`` words
+    the options."""
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(
         client,
         allowed_contexts=app_commands.AppCommandContext(
@@ -50,45 +45,50 @@ def build_tree(client: discord.Client, runner: Runner) -> app_commands.CommandTr
         ),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
-    for name in ("reflect", "checkin", "safety", "export", "forget", "help", "cancel"):
-        tree.add_command(_plain(runner, name))
-    tree.add_command(_history(runner))
-    tree.add_command(_mantras(runner))
+    for name, description in menu:
+        text = description[:MAX_DESCRIPTION]
+        if name == "history":
+            tree.add_command(_history(runner, text, say))
+        elif name == "mantras":
+            tree.add_command(_mantras(runner, text, say))
+        else:
+            tree.add_command(_plain(runner, name, text))
     return tree
 
 
-def _plain(runner: Runner, name: str) -> app_commands.Command[Any, ..., None]:
+def _plain(runner: Runner, name: str, description: str) -> app_commands.Command[Any, ..., None]:
     async def callback(interaction: discord.Interaction) -> None:
         await runner.run_command(interaction, name, {})
 
-    return app_commands.Command(name=name, description=_DESCRIPTION[name], callback=callback)
+    return app_commands.Command(name=name, description=description, callback=callback)
 
 
-def _history(runner: Runner) -> app_commands.Command[Any, ..., None]:
-    @app_commands.describe(page="Which page to show; 1 is the newest")
+def _history(runner: Runner, description: str, say: Say) -> app_commands.Command[Any, ..., None]:
+    @app_commands.describe(page=_option(say, "history_page"))
     async def callback(
         interaction: discord.Interaction, page: app_commands.Range[int, 1, 9999] | None = None
     ) -> None:
         await runner.run_command(interaction, "history", {"page": page})
 
-    return app_commands.Command(
-        name="history", description=_DESCRIPTION["history"], callback=callback
-    )
+    return app_commands.Command(name="history", description=description, callback=callback)
 
 
-def _mantras(runner: Runner) -> app_commands.Command[Any, ..., None]:
+def _mantras(runner: Runner, description: str, say: Say) -> app_commands.Command[Any, ..., None]:
     @app_commands.describe(
-        turn="Turn scheduled mantras on or off",
-        time="Time of day, like 07:30 or 9pm",
-        timezone="Your time zone, like Europe/Berlin (start typing your city)",
-        frequency="How often",
+        turn=_option(say, "mantras_turn"),
+        time=_option(say, "mantras_time"),
+        timezone=_option(say, "mantras_timezone"),
+        frequency=_option(say, "mantras_frequency"),
     )
     @app_commands.choices(
         turn=[
-            app_commands.Choice(name="On", value="on"),
-            app_commands.Choice(name="Off", value="off"),
+            app_commands.Choice(name=say("discord.turn.on"), value="on"),
+            app_commands.Choice(name=say("discord.turn.off"), value="off"),
         ],
-        frequency=[app_commands.Choice(name=n, value=v) for n, v in FREQUENCIES],
+        frequency=[
+            app_commands.Choice(name=say(f"discord.frequency.{v}")[:MAX_DESCRIPTION], value=v)
+            for v in FREQUENCIES
+        ],
     )
     async def callback(
         interaction: discord.Interaction,
@@ -106,7 +106,7 @@ def _mantras(runner: Runner) -> app_commands.Command[Any, ..., None]:
         await runner.run_command(interaction, "mantras", options)
 
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name="mantras", description=_DESCRIPTION["mantras"], callback=callback
+        name="mantras", description=description, callback=callback
     )
 
     @command.autocomplete("timezone")
@@ -116,3 +116,7 @@ def _mantras(runner: Runner) -> app_commands.Command[Any, ..., None]:
         return [app_commands.Choice(name=n, value=v) for n, v in runner.zone_choices(current)]
 
     return command
+
+
+def _option(say: Say, name: str) -> str:
+    return say(f"discord.option.{name}")[:MAX_DESCRIPTION]

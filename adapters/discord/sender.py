@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,7 +35,7 @@ from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Reply
 
-__all__ = ["DMS_CLOSED", "DiscordDeliverer", "Outbox", "Place"]
+__all__ = ["DiscordDeliverer", "Outbox", "Place"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +43,6 @@ Mode = Literal["dm", "followup", "ephemeral"]
 UNKNOWN_CHANNEL = 10003
 REMEMBERED = 10_000
 """People whose open question is remembered (least recently used ones are forgotten)."""
-DMS_CLOSED = (
-    "Your direct messages are closed to me, so let's continue right here. "
-    "Only you can see these messages."
-)
 
 
 @dataclass(slots=True)
@@ -74,7 +70,9 @@ class Outbox:
     when they type the answer instead of pressing a button, and to take its buttons off when a
     new question comes (so only the current question has buttons)."""
 
-    def __init__(self, *, remembered: int = REMEMBERED) -> None:
+    def __init__(self, say: Callable[..., str], *, remembered: int = REMEMBERED) -> None:
+        self._dms_closed = say("discord.dms_closed")
+        self._write_label = say("discord.write_label")
         self._live: OrderedDict[str, discord.Message] = OrderedDict()
         self._remembered = remembered
 
@@ -92,6 +90,11 @@ class Outbox:
                 await self._update_in_place(who, reply, place)
             else:
                 await self._post(who, reply, place)
+
+    def _write_for(self, place: Place) -> str | None:
+        """Where the person cannot type to the bot (an ephemeral message), a question that
+        takes typed text gets a "Write answer" button."""
+        return self._write_label if place.mode == "ephemeral" else None
 
     # -- the open question ----------------------------------------------------------------------
 
@@ -130,7 +133,7 @@ class Outbox:
         await self._post(who, Reply(f"{ANSWER_MARK} {' '.join(label.split())}"), place)
 
     async def _update_in_place(self, who: str, reply: Reply, place: Place) -> None:
-        (kwargs,) = send_kwargs(reply, write_button=place.mode == "ephemeral")
+        (kwargs,) = send_kwargs(reply, write_label=self._write_for(place))
         view = kwargs.get("view")
         pressed = self._pressed(place)
         if pressed is not None:
@@ -159,14 +162,16 @@ class Outbox:
             sent = await self._post_in(reply, place)
         except _DmRefused:
             assert place.interaction is not None
-            await place.interaction.followup.send(content=DMS_CLOSED, ephemeral=True, wait=True)
+            await place.interaction.followup.send(
+                content=self._dms_closed, ephemeral=True, wait=True
+            )
             sent = await self._post_in(reply, place)
         if reply.kind == "ask" and sent is not None and sent.components:
             self._remember(who, sent)
 
     async def _post_in(self, reply: Reply, place: Place) -> discord.Message | None:
         sent: discord.Message | None = None
-        for kwargs in send_kwargs(reply, write_button=place.mode == "ephemeral"):
+        for kwargs in send_kwargs(reply, write_label=self._write_for(place)):
             sent = await self._send(kwargs, place)
         return sent
 

@@ -70,18 +70,18 @@ CANNOT_MESSAGE_USER = 50007
 _COMMAND = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:\s+(.*))?", re.DOTALL)
 _TEXT_INPUT = 4
 
-FREQUENCIES: tuple[tuple[str, str], ...] = (
-    ("Every day", "daily"),
-    ("Weekdays", "weekdays"),
-    ("Once a week, on Monday", "mon"),
-    ("Once a week, on Tuesday", "tue"),
-    ("Once a week, on Wednesday", "wed"),
-    ("Once a week, on Thursday", "thu"),
-    ("Once a week, on Friday", "fri"),
-    ("Once a week, on Saturday", "sat"),
-    ("Once a week, on Sunday", "sun"),
+FREQUENCIES: tuple[str, ...] = (
+    "daily",
+    "weekdays",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
 )
-"""``/mantras frequency`` choices: (shown name, value)."""
+"""``/mantras frequency`` choices, in order (each shown as ``discord.frequency.<value>``)."""
 COMMON_ZONES = (
     "UTC",
     "Europe/London",
@@ -134,23 +134,22 @@ def message_to_event(message: discord.Message, at: datetime) -> Event | None:
 
 
 def unsupported_kind(message: discord.Message) -> str:
-    """What a message without text holds, as the core's "I can't take in …" names it."""
+    """What a message without text holds, by the name the core knows it by (``thing.<name>``
+    in the content)."""
     if message.stickers:
-        return "a sticker"
+        return "sticker"
     if message.flags.voice:
-        return "a voice message"
+        return "voice"
     if message.attachments:
         kind = (message.attachments[0].content_type or "").split("/", 1)[0]
-        return {"image": "a photo", "video": "a video", "audio": "an audio file"}.get(
-            kind, "a file"
-        )
+        return {"image": "photo", "video": "video", "audio": "audio"}.get(kind, "document")
     if message.poll is not None:
-        return "a poll"
+        return "poll"
     if message.message_snapshots:
-        return "a forwarded message"
+        return "forwarded"
     if message.embeds:
-        return "an embed"
-    return "an empty message"
+        return "embed"
+    return "empty"
 
 
 def command_events(
@@ -264,19 +263,19 @@ def timezone_choices(
 # core → Discord
 
 
-def send_kwargs(reply: Reply, *, write_button: bool = False) -> list[dict[str, Any]]:
+def send_kwargs(reply: Reply, *, write_label: str | None = None) -> list[dict[str, Any]]:
     """Keyword arguments for the ``send`` calls that show ``reply``, in order.
 
     The text is split on Discord's 2,000-character limit; the buttons (a persistent view) and
-    the attachment (a :class:`discord.File`) go with the last piece. ``write_button`` adds a
-    "Write answer" button to a question that takes typed text, for places where the person
-    cannot type to the bot (ephemeral messages when their DMs are closed).
+    the attachment (a :class:`discord.File`) go with the last piece. ``write_label`` adds a
+    "Write answer" button, so labelled, to a question that takes typed text, for places where
+    the person cannot type to the bot (ephemeral messages when their DMs are closed).
     """
     pieces = split_text(reply.text)
     calls: list[dict[str, Any]] = [{"content": piece} for piece in pieces]
     last = calls[-1]
     if reply.kind == "ask" or reply.buttons:  # a delivered mantra has buttons, and is no question
-        view = answer_view(reply.buttons, write=write_button and reply.free_text)
+        view = answer_view(reply.buttons, write=write_label if reply.free_text else None)
         if view is not None:
             last["view"] = view
     if reply.attachment is not None:

@@ -36,7 +36,6 @@ MAX_LABEL = 80
 MAX_CUSTOM_ID = 100
 MAX_PLACEHOLDER = 100
 MAX_ANSWER = 4000
-WRITE_LABEL = "Write answer"
 
 
 @runtime_checkable
@@ -90,11 +89,14 @@ class WriteButton(
     counter), and so does the modal it opens: an answer typed into it is treated as stale when
     the person has moved on, as a button from an earlier question is."""
 
-    def __init__(self, question: str | None = None) -> None:
+    def __init__(self, question: str | None = None, label: str = "…") -> None:
         custom_id = WRITE_ID if question is None else f"{WRITE_ID}:{question}"
         super().__init__(
             discord.ui.Button(
-                label=WRITE_LABEL, custom_id=custom_id, style=discord.ButtonStyle.primary, emoji="✏️"
+                label=_label(label),
+                custom_id=custom_id,
+                style=discord.ButtonStyle.primary,
+                emoji="✏️",
             )
         )
         self.question = question
@@ -127,15 +129,15 @@ class AnswerModal(discord.ui.Modal):
     submission is read from the raw interaction by the client (``on_interaction``), so a modal
     opened before a restart is still answered."""
 
-    def __init__(self, question: str, tie: str | None = None) -> None:
+    def __init__(self, question: str, tie: str | None = None, *, title: str, label: str) -> None:
         custom_id = ANSWER_MODAL_ID if tie is None else f"{ANSWER_MODAL_ID}:{tie}"
-        super().__init__(title="Your answer", custom_id=custom_id[:MAX_CUSTOM_ID], timeout=None)
+        super().__init__(title=title[:45], custom_id=custom_id[:MAX_CUSTOM_ID], timeout=None)
         placeholder = " ".join(question.split())
         if len(placeholder) > MAX_PLACEHOLDER:
             placeholder = placeholder[: MAX_PLACEHOLDER - 1] + "…"
         self.add_item(
             discord.ui.TextInput(
-                label="Answer",
+                label=label[:45],
                 custom_id="answer",
                 style=discord.TextStyle.paragraph,
                 placeholder=placeholder or None,
@@ -144,8 +146,8 @@ class AnswerModal(discord.ui.Modal):
         )
 
 
-def answer_view(buttons: Sequence[Button], *, write: bool = False) -> discord.ui.View | None:
-    """A persistent view holding ``buttons`` (and a "Write answer" button when ``write``), or
+def answer_view(buttons: Sequence[Button], *, write: str | None = None) -> discord.ui.View | None:
+    """A persistent view holding ``buttons`` (and a "Write answer" button labelled ``write``), or
     ``None`` when there is nothing to press. A button whose data could never come back (over
     100 characters) is left out; beyond Discord's 25 buttons the rest are left out too."""
     items: list[discord.ui.Item[Any]] = [
@@ -153,7 +155,7 @@ def answer_view(buttons: Sequence[Button], *, write: bool = False) -> discord.ui
     ]
     if write:
         tie = next((b.data for b in buttons if len(WRITE_ID) + 1 + len(b.data) <= 100), None)
-        items = [*items[: MAX_BUTTONS - 1], WriteButton(tie)]
+        items = [*items[: MAX_BUTTONS - 1], WriteButton(tie, write)]
     if not items:
         return None
     view = discord.ui.View(timeout=None)

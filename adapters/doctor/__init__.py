@@ -109,7 +109,7 @@ def _settings() -> tuple[Settings, list[Finding]]:
     try:
         settings = Settings(**defaults)  # type: ignore[arg-type]
     except ValidationError:
-        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None)
     if defaults:
         skipped = ", ".join(n.upper() for n in defaults)
         found.append(note("settings", f"The other checks use the default for {skipped}."))

@@ -16,8 +16,8 @@ from adapters.telegram.runner import (
 )
 from adapters.telegram.sender import Outbox, Shown, TelegramDeliverer
 from adapters.telegram.translate import (
-    COMMANDS,
     answered_text,
+    bot_commands,
     group_reply,
     keyboard,
     split_text,
@@ -27,13 +27,13 @@ from adapters.telegram.translate import (
 
 __all__ = [
     "ALLOWED_UPDATES",
-    "COMMANDS",
     "PLATFORM",
     "Outbox",
     "Shown",
     "TelegramDeliverer",
     "Webhook",
     "answered_text",
+    "bot_commands",
     "build_application",
     "deliverer",
     "group_reply",

@@ -99,7 +99,7 @@ class Bridge:
 
     async def _blocked(self, key: UserKey) -> None:
         logger.info("telegram: %s blocked the bot", key)
-        await self._core.store.mark_unreachable(key)
+        await self._core.unreachable(key)
 
     # -- a turn in a private chat ---------------------------------------------------------------
 
@@ -129,11 +129,11 @@ class Bridge:
             )
         except Forbidden:
             logger.info("telegram: %s cannot be messaged; marked unreachable", key)
-            await self._core.store.mark_unreachable(key)
+            await self._core.unreachable(key)
             return None
         finally:
             seconds = time.perf_counter() - sending
-            self._core.metrics.send_seconds.labels(PLATFORM).observe(seconds)
+            self._core.sent(PLATFORM, seconds)
         logger.debug(
             "telegram: %s %s -> %d replies in %.1f ms",
             key,
@@ -145,7 +145,7 @@ class Bridge:
 
     async def _refuse(self, update: Update, say: bool) -> None:
         """Too much at once from one chat: a pressed button's toast, or once a calm line."""
-        words = self._core.script.say("intake.one_moment")
+        words = self._core.say("intake.one_moment")
         query, chat = update.callback_query, update.effective_chat
         if query is not None:
             await _answer(query, words[:MAX_TOAST])
@@ -155,12 +155,11 @@ class Bridge:
             )
 
     def _group_reply(self, update: Update) -> dict[str, Any] | None:
-        script = self._core.script
         return group_reply(
             update,
             self._bot.username,
-            text=script.say("private_only"),
-            button_label=script.say("private_button"),
+            text=self._core.say("private_only"),
+            button_label=self._core.say("private_button"),
         )
 
     async def _in_group(self, chat_id: int, kwargs: dict[str, Any]) -> None:
@@ -183,9 +182,7 @@ class Bridge:
         if chat is None or not is_private(update):
             return
         try:
-            await self._bot.send_message(
-                chat_id=chat.id, text=self._core.script.say("error.generic")
-            )
+            await self._bot.send_message(chat_id=chat.id, text=self._core.say("error.generic"))
         except TelegramError as exc:
             logger.warning("telegram: could not apologise in %s (%s)", _chat(chat.id), exc)
 

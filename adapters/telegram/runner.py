@@ -20,7 +20,7 @@ import ipaddress
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -33,7 +33,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 from adapters.telegram.bridge import PLATFORM, Bridge
 from adapters.telegram.logs import token_kept_out_of_logs
 from adapters.telegram.sender import Outbox, TelegramDeliverer, with_retries
-from adapters.telegram.translate import COMMANDS
+from adapters.telegram.translate import bot_commands
 from adapters.telegram.webhook import serving_webhook
 from bot.errors import ConfigError, StoreUnavailable
 
@@ -193,7 +193,7 @@ async def run_telegram(
     with token_kept_out_of_logs(token):
         app = build_application(settings, core)
         bridge = bridge_of(app)
-        async with _running(app, settings), contextlib.AsyncExitStack() as stack:
+        async with _running(app, settings, core.menu()), contextlib.AsyncExitStack() as stack:
             updater = app.updater
             assert updater is not None  # the builder always makes one
             if webhook is None:
@@ -208,11 +208,10 @@ async def run_telegram(
                 app.bot.username,
                 "webhook" if webhook else "polling",
             )
-            core.deliverers["telegram"] = deliverer(app)
             try:
-                await asyncio.get_running_loop().create_future()  # until cancelled
+                async with core.serving(deliverer(app)):
+                    await asyncio.get_running_loop().create_future()  # until cancelled
             finally:  # stop taking updates, finish the turns taken (the lifecycle's grace)
-                core.deliverers.pop("telegram", None)
                 try:
                     if updater.running:
                         await updater.stop()
@@ -227,7 +226,7 @@ class _Inbox:
     ones a previous process recorded but did not finish."""
 
     def __init__(self, core: Core, app: App, bridge: Bridge) -> None:
-        self._store = core.store
+        self._inbox = core.inbox(PLATFORM)
         self._app = app
         self._bridge = bridge
         self._wake = asyncio.Event()
@@ -243,7 +242,7 @@ class _Inbox:
             self._wake.clear()
             limit = INBOX_BATCH + len(self._taken)  # the ones in flight come back too
             try:
-                pending = await self._store.inbox_pending(PLATFORM, limit)
+                pending = await self._inbox.pending(limit)
             except StoreUnavailable as exc:
                 logger.warning("telegram webhook: the inbox cannot be read (%s)", exc)
                 await asyncio.sleep(1.0)
@@ -260,7 +259,7 @@ class _Inbox:
 
         async def done() -> None:
             self._taken.discard(update_id)
-            await self._store.inbox_done(PLATFORM, update_id)
+            await self._inbox.done(update_id)
 
         try:
             update = Update.de_json(json.loads(body), self._app.bot)
@@ -275,7 +274,7 @@ class _Inbox:
 async def _webhook(app: App, webhook: Webhook, core: Core, inbox: _Inbox) -> AsyncIterator[None]:
     try:
         server = serving_webhook(
-            core.store,
+            core.inbox(PLATFORM),
             host=webhook.listen,
             port=webhook.port,
             path=webhook.path,
@@ -343,10 +342,12 @@ async def set_webhook_once(settings: Settings) -> Webhook:
 
 
 @contextlib.asynccontextmanager
-async def _running(app: App, settings: Settings) -> AsyncIterator[None]:
+async def _running(
+    app: App, settings: Settings, menu: Sequence[tuple[str, str]]
+) -> AsyncIterator[None]:
     try:
         await _initialize(app, settings)
-        await _register_commands(app)
+        await _register_commands(app, menu)
         await app.start()
         yield
     finally:
@@ -357,10 +358,11 @@ async def _running(app: App, settings: Settings) -> AsyncIterator[None]:
         await app.shutdown()
 
 
-async def _register_commands(app: App) -> None:
+async def _register_commands(app: App, menu: Sequence[tuple[str, str]]) -> None:
     """Fill the command menu; a refusal is logged, not fatal (the commands work regardless)."""
     try:
-        await with_retries(lambda: app.bot.set_my_commands(list(COMMANDS)), "setMyCommands")
+        commands = bot_commands(menu)
+        await with_retries(lambda: app.bot.set_my_commands(commands), "setMyCommands")
     except TelegramError as exc:
         logger.warning("telegram: the command menu could not be set (%s)", exc)
 

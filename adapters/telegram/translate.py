@@ -35,13 +35,13 @@ from dialogs.model import Button, Command, Event, Pick, Reply, Text, Unsupported
 
 __all__ = [
     "ANSWER_MARK",
-    "COMMANDS",
     "MAX_CALLBACK_DATA",
     "MAX_CAPTION",
     "MAX_TEXT",
     "MAX_TOAST",
     "answered_text",
     "blocked_the_bot",
+    "bot_commands",
     "command_of",
     "group_reply",
     "is_private",
@@ -64,45 +64,39 @@ SHORT_LABEL = 4
 """Buttons whose labels are at most this long (ratings, days) share a row."""
 ROW_OF_SHORT = 5
 
-COMMANDS: tuple[BotCommand, ...] = (
-    BotCommand("reflect", "Reflect on a relationship"),
-    BotCommand("checkin", "A short follow-up on one you've reflected on"),
-    BotCommand("history", "Your past reflections and check-ins"),
-    BotCommand("mantras", "Short lines from the essay, on a schedule you choose"),
-    BotCommand("safety", "A safety plan for harder moments, kept private"),
-    BotCommand("export", "Everything I hold about you, as a file"),
-    BotCommand("forget", "Delete everything I hold about you"),
-    BotCommand("help", "What I can do"),
-    BotCommand("cancel", "Stop what we're doing"),
-)
-"""The command menu registered at start-up (``/start``, ``/back`` and ``/skip`` work too)."""
+
+MAX_COMMAND_DESCRIPTION = 256
+"""Telegram's limit for a ``BotCommand`` description."""
+
+
+def bot_commands(menu: Sequence[tuple[str, str]]) -> list[BotCommand]:
+    """The command menu registered at start-up, from the content's ``(name, description)``
+    pairs (``/start``, ``/back`` and ``/skip`` work too, unlisted)."""
+    return [BotCommand(name, cut(text, MAX_COMMAND_DESCRIPTION)) for name, text in menu]
+
 
 DEEP_LINK_FLOWS = frozenset({"reflect", "checkin", "mantras"})
 """Commands a group member can be sent on with: ``/start <payload>`` begins that flow."""
-PRIVATE_ONLY = (
-    "What you reflect on stays between you and me, so I only talk about it in a private chat. "
-    "Tap below to continue there."
-)
-PRIVATE_BUTTON = "Continue in a private chat"
 
-# What the core is told a message was, when it is not text (``Unsupported.what``).
+# What the core is told a message was, when it is not text (``Unsupported.what``; the content
+# names each as ``thing.<what>``): the message's attribute, and the name the core knows it by.
 UNSUPPORTED_KINDS: tuple[tuple[str, str], ...] = (
-    ("sticker", "a sticker"),
-    ("animation", "a GIF"),
-    ("photo", "a photo"),
-    ("video_note", "a video message"),
-    ("video", "a video"),
-    ("voice", "a voice message"),
-    ("audio", "an audio file"),
-    ("document", "a file"),
-    ("location", "a location"),
-    ("venue", "a location"),
-    ("contact", "a contact"),
-    ("poll", "a poll"),
-    ("dice", "a dice roll"),
-    ("story", "a story"),
-    ("paid_media", "paid media"),
-    ("game", "a game"),
+    ("sticker", "sticker"),
+    ("animation", "animation"),
+    ("photo", "photo"),
+    ("video_note", "video_note"),
+    ("video", "video"),
+    ("voice", "voice"),
+    ("audio", "audio"),
+    ("document", "document"),
+    ("location", "location"),
+    ("venue", "location"),
+    ("contact", "contact"),
+    ("poll", "poll"),
+    ("dice", "dice"),
+    ("story", "story"),
+    ("paid_media", "paid_media"),
+    ("game", "game"),
 )
 EDITED = "edited"
 TOO_LONG = "long"
@@ -177,8 +171,8 @@ def group_reply(
     update: Update,
     bot_username: str,
     *,
-    text: str = PRIVATE_ONLY,
-    button_label: str = PRIVATE_BUTTON,
+    text: str,
+    button_label: str,
 ) -> dict[str, Any] | None:
     """What to say in a group or supergroup: for a command addressed to this bot, a pointer to
     a private chat (a deep link that starts the same flow there); for anything else nothing.

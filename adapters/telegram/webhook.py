@@ -10,7 +10,7 @@ Every request is judged before its body is read:
 
 each of those closes the connection without reading the rest, so whatever an unauthenticated
 client sends never lands in memory. A body that is not an update (no integer ``update_id``) is
-400. An update is written to the store's inbox (:meth:`bot.ports.store.Store.inbox_put`, committed)
+400. An update is written to the store's inbox (:meth:`bot.core.Inbox.put`, committed)
 and only then answered 200: a process that dies right after answering has lost nothing, and one
 that dies before answering is sent the update again by Telegram, which the inbox recognises by
 its ``update_id`` and applies once.
@@ -23,11 +23,14 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.errors import StoreUnavailable
-from bot.ports.store import Store
+
+if TYPE_CHECKING:
+    from bot.core import Inbox
 
 __all__ = ["MAX_BODY", "SECRET_HEADER", "serving_webhook"]
 
@@ -40,9 +43,9 @@ PLATFORM = "telegram"
 
 class _Receiver:
     def __init__(
-        self, store: Store, secret: str, path: str, received: Callable[[int], None]
+        self, inbox: Inbox, secret: str, path: str, received: Callable[[int], None]
     ) -> None:
-        self._store = store
+        self._inbox = inbox
         self._secret = secret.encode("utf-8")
         self._path = path
         self._received = received
@@ -66,7 +69,7 @@ class _Receiver:
         if update_id is None:
             return self._refuse(400)
         try:
-            new = await self._store.inbox_put(PLATFORM, update_id, body)
+            new = await self._inbox.put(update_id, body)
         except StoreUnavailable as exc:  # not recorded: Telegram sends it again later
             logger.warning("telegram webhook: update %d not recorded (%s)", update_id, exc)
             return web.Response(status=503)
@@ -103,7 +106,7 @@ def _update_id(body: bytes) -> int | None:
 
 @contextlib.asynccontextmanager
 async def serving_webhook(
-    store: Store,
+    inbox: Inbox,
     *,
     host: str,
     port: int,
@@ -113,7 +116,7 @@ async def serving_webhook(
 ) -> AsyncIterator[int]:
     """Serve the webhook on ``host:port`` until the block ends; yields the port (``port=0``
     picks a free one). ``received(update_id)`` is called for every new update recorded."""
-    receiver = _Receiver(store, secret, path, received)
+    receiver = _Receiver(inbox, secret, path, received)
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_route("*", "/{tail:.*}", receiver.handle)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

@@ -89,6 +89,11 @@ class Housekept:
     pruned: int = 0
 
 
+BURST_SECONDS = 0.1
+"""A platform's overall send bucket holds this many seconds' worth of sends (at least one),
+whether it is the process's own (:mod:`bot.schedule.fanout`) or shared by every process."""
+
+
 class SendBudget(Protocol):
     """A platform's send budget shared by every process on the database."""
 
@@ -153,6 +158,7 @@ class ScheduleStore(Protocol):
 GONE = "gone"
 
 __all__ = [
+    "BURST_SECONDS",
     "CANCELLED",
     "CLAIMED",
     "FAILED",

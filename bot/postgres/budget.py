@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from bot.schedule.fanout import BURST_SECONDS
+from bot.ports.schedule import BURST_SECONDS
 
 _TAKE = """
 WITH now AS (SELECT extract(epoch FROM clock_timestamp())::double precision AS t)

@@ -27,15 +27,13 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from bot.ports.schedule import Delivery, SendBudget
+from bot.ports.schedule import BURST_SECONDS, Delivery, SendBudget
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[Delivery], Awaitable[None]]
 Budgets = Callable[[str, float], SendBudget | None]
 """A platform's budget shared with other processes (``ScheduleStore.shared_budget``), if any."""
-BURST_SECONDS = 0.1
-"""The overall bucket holds this many seconds' worth of sends (at least one)."""
 QUEUE_SECONDS = 4.0
 """A lane holds about this many seconds of sends in memory; the rest wait in the database."""
 MAX_QUEUE = 4096

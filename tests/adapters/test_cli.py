@@ -22,9 +22,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from service_testing import CHOICE, HINT, answer
 
 from adapters import cli
 from adapters.cli import (
@@ -35,10 +35,11 @@ from adapters.cli import (
     configured_platforms,
     main,
 )
-from adapters.console import GOODBYE
 from bot.core import Core
 from bot.errors import ConfigError
 from bot.settings import Settings
+from tests.support.services import CHOICE, HINT, answer
+from tests.support.words import GOODBYE
 
 SCRIPT = Path(sys.executable).with_name("threshold")
 QUESTIONS = (
@@ -151,7 +152,8 @@ def start(*args: str, env: dict[str, str], cwd: Path) -> Terminal:
 
 def reflect_to_the_end(chat: Terminal, first: list[str], database: Path) -> None:
     """Answer until the reflection is stored (its summary is then on screen)."""
-    lines, previous = first, []
+    lines = first
+    previous: list[str] = []
     for _ in range(80):
         lines, previous = chat.send(answer(lines, previous)), lines
         if stored(database, "SELECT count(*) FROM records") != [(0,)]:
@@ -437,8 +439,8 @@ def read_pty(fd: int, *, until: str) -> str:
 # How platforms plug in (in-process: the table, with starters standing in for adapters)
 
 
-def settings_with(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def settings_with(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
 
 
 def test_no_token_means_no_platform() -> None:

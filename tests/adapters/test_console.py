@@ -18,19 +18,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.console import (
-    APOLOGY,
-    GOODBYE,
-    local_user,
-    render,
-    run_console,
-    to_event,
-)
+from adapters.console import local_user, render, run_console, to_event
 from adapters.console_files import save_attachment
+from bot.conversations import Conversations
 from bot.core import Core, open_core
-from bot.ports.store import Address, UserKey
+from bot.ports.store import Address, Store, UserKey
 from bot.settings import Settings
 from dialogs.model import Attachment, Button, Command, Event, Pick, Reply, Text
+from tests.support.words import APOLOGY, GOODBYE, SCRIPT
+from tests.support.words import CONSOLE as WORDS
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 KINDS = (
@@ -118,7 +114,7 @@ def test_a_last_line_without_a_newline_is_still_read() -> None:
 
 def test_a_question_with_choices_numbers_them_and_hints() -> None:
     reply = Reply("What kind of connection is it?", kind="ask", buttons=KINDS)
-    assert render(reply) == (
+    assert render(reply, WORDS) == (
         "What kind of connection is it?\n"
         "  1) Romantic\n"
         "  2) Friendship\n"
@@ -129,54 +125,55 @@ def test_a_question_with_choices_numbers_them_and_hints() -> None:
 
 def test_choices_can_be_numbered_on_from_an_earlier_reply() -> None:
     reply = Reply("Pick", kind="say", buttons=KINDS[:2])
-    assert render(reply, first=4) == "Pick\n  4) Romantic\n  5) Friendship"
+    assert render(reply, WORDS, first=4) == "Pick\n  4) Romantic\n  5) Friendship"
 
 
 def test_a_question_that_takes_words_says_so() -> None:
     reply = Reply("Who is this about?", kind="ask", free_text=True)
     assert (
-        render(reply) == "Who is this about?\n  (Write your answer · /back /skip /cancel · /help)"
+        render(reply, WORDS)
+        == "Who is this about?\n  (Write your answer · /back /skip /cancel · /help)"
     )
 
 
 def test_choices_and_words_together() -> None:
     reply = Reply("Is it reciprocal?", kind="ask", buttons=KINDS[:1], free_text=True)
-    assert render(reply).endswith(
+    assert render(reply, WORDS).endswith(
         "  1) Romantic\n  (Type a number or write your answer · /back /skip /cancel · /help)"
     )
 
 
 def test_a_plain_message_is_printed_as_it_is() -> None:
-    assert render(Reply("Hello.\n\nSecond paragraph.")) == "Hello.\n\nSecond paragraph."
+    assert render(Reply("Hello.\n\nSecond paragraph."), WORDS) == "Hello.\n\nSecond paragraph."
 
 
 def test_an_empty_message_is_one_empty_line() -> None:
-    assert render(Reply("")) == ""
+    assert render(Reply(""), WORDS) == ""
 
 
 def test_a_notice_is_marked_as_an_aside_on_every_line() -> None:
     reply = Reply("That button belongs to an earlier question.\n\nNothing changed.", kind="notice")
-    assert render(reply) == (
+    assert render(reply, WORDS) == (
         "  ~ That button belongs to an earlier question.\n  ~\n  ~ Nothing changed."
     )
 
 
 def test_the_answer_just_given_is_echoed_on_one_line() -> None:
-    assert render(Reply("Their tone changed,\nGrowing distance", kind="answer")) == (
+    assert render(Reply("Their tone changed,\nGrowing distance", kind="answer"), WORDS) == (
         "  → Their tone changed, Growing distance"
     )
 
 
 def test_an_attachment_names_where_it_was_saved() -> None:
     reply = Reply("Here is everything.", attachment=Attachment("export.json", "x", b"{}"))
-    assert render(reply, saved_to=Path("data/exports/ab12/export.json")) == (
+    assert render(reply, WORDS, saved_to=Path("data/exports/ab12/export.json")) == (
         "Here is everything.\n  [file] saved to data/exports/ab12/export.json"
     )
 
 
 def test_an_attachment_that_could_not_be_saved_says_so() -> None:
     reply = Reply("Here is everything.", attachment=Attachment("export.json", "x", b"{}"))
-    assert render(reply).endswith("[file] could not be saved")
+    assert render(reply, WORDS).endswith("[file] could not be saved")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,15 +204,17 @@ CHOICE = re.compile(r"^  (\d+)\) (.+)$", re.MULTILINE)
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 
 
-async def chat(core: Core, typed: str, **options: object) -> str:
+async def chat(core: Core, typed: str, *, exports_dir: Path | None = None) -> str:
     """Everything the console prints while ``typed`` is read from its input."""
     out = io.StringIO()
-    await run_console(core, stdin=io.StringIO(typed), stdout=out, user_id="tester", **options)  # type: ignore[arg-type]
+    await run_console(
+        core, stdin=io.StringIO(typed), stdout=out, user_id="tester", exports_dir=exports_dir
+    )
     return out.getvalue()
 
 
@@ -359,20 +358,14 @@ class ScriptedConversations:
         return lambda: None
 
 
-@dataclass
-class StandInCore:
-    conversations: ScriptedConversations
-    settings: Settings
-    deliverers: dict[str, object] = field(default_factory=dict)
-
-
 async def run_stand_in(
     tmp_path: Path, typed: str, *answers: list[Reply] | Exception
 ) -> tuple[str, ScriptedConversations]:
     service = ScriptedConversations(list(answers))
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}")
     out = io.StringIO()
-    core = cast(Core, StandInCore(service, settings))
+    conversations = cast(Conversations, service)  # the terminal's side only; no store is read
+    core = Core(settings, cast(Store, None), conversations, SCRIPT)
     await run_console(core, stdin=io.StringIO(typed), stdout=out, user_id="u", clock=lambda: AT)
     return out.getvalue(), service
 

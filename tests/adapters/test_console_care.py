@@ -17,34 +17,25 @@ import pytest
 from adapters.console import run_console
 from bot.core import Core, open_core
 from bot.settings import Settings
+from tests.support.clocks import Ticking
 
 START = datetime(2025, 3, 1, 21, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A minute between lines, from a fixed evening (``jump`` moves it on)."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
+"""A Saturday evening."""
 
 
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 
 
-async def chat(core: Core, lines: list[str], clock: Clock | None = None) -> str:
+async def chat(core: Core, lines: list[str], clock: Ticking | None = None) -> str:
     out = io.StringIO()
     typed = "".join(f"{line}\n" for line in lines)
     await run_console(
-        core, stdin=io.StringIO(typed), stdout=out, user_id="tester", clock=clock or Clock()
+        core, stdin=io.StringIO(typed), stdout=out, user_id="tester", clock=clock or Ticking(START)
     )
     return out.getvalue()
 
@@ -111,7 +102,7 @@ async def test_a_second_disclosure_the_same_day_is_answered_as_a_second_one(core
 
 
 async def test_the_next_conversation_asks_how_they_are_since(core: Core) -> None:
-    clock = Clock()
+    clock = Ticking(START)
     await chat(core, ["I want to die", "2"], clock)
     clock.now += timedelta(days=1)
     shown = await chat(core, ["1", "/reflect"], clock)

@@ -22,6 +22,7 @@ from bot.errors import DeliveryFailed
 from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Button, Reply
+from tests.support.words import CONSOLE as WORDS
 
 START = datetime(2025, 3, 1, 8, 58, 30, tzinfo=UTC)
 
@@ -58,7 +59,7 @@ class Screen(io.StringIO):
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[tuple[Core, MovableClock]]:
     clock = MovableClock(START)
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'threshold.db'}",
         scheduler_tick_seconds=0.05,
@@ -115,12 +116,12 @@ async def test_subscribe_in_the_terminal_and_a_mantra_arrives_a_minute_later(
         finally:
             os.close(write_end)
             await asyncio.wait_for(chat, 15)
-    assert "console" not in opened.deliverers  # the chat ended: nobody to print to
+    assert "console" not in opened.serving_platforms()  # the chat ended: nobody to print to
 
 
 async def test_the_terminal_delivers_only_to_the_person_at_it() -> None:
     out = io.StringIO()
-    deliverer = ConsoleDeliverer("me", out.write, prompt=False)
+    deliverer = ConsoleDeliverer("me", out.write, WORDS, prompt=False)
     mantra = Reply(
         "Rather than chasing, reflect.",
         buttons=(

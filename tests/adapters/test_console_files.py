@@ -37,7 +37,7 @@ def reflection(name: str, note: str) -> list[str]:
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 

@@ -13,6 +13,7 @@ from adapters.console import render, run_console
 from bot.core import Core, open_core
 from bot.settings import Settings
 from dialogs.model import Button, Reply
+from tests.support.words import CONSOLE as WORDS
 
 SENTENCES = {
     "reflect.serving_note": "She read it two days ago. Nothing.",
@@ -47,7 +48,7 @@ ANSWERS = [
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{database}")
     async with open_core(settings) as opened:
         yield opened
 
@@ -121,7 +122,7 @@ DAYS = Reply(
 
 
 def test_choices_where_a_number_is_a_value_are_listed_without_numbers() -> None:
-    assert render(DAYS).splitlines()[1:] == [
+    assert render(DAYS, WORDS).splitlines()[1:] == [
         "  · In 3 days",
         "  · No",
         "  (Type a number of days, or a choice's words · /back /skip /cancel · /help)",
@@ -132,20 +133,20 @@ def test_long_lines_wrap_between_words_never_inside_one() -> None:
     """Long lines wrap between words in the terminal, never inside one."""
     text = "Closure often doesn't come from the other person — it comes from within. " * 3
     reply = Reply(text.strip(), kind="ask", buttons=(Button("thr:a:b:1", "Skip"),))
-    lines = render(reply, width=40).splitlines()
+    lines = render(reply, WORDS, width=40).splitlines()
     assert all(len(line) <= 40 for line in lines)
-    assert " ".join(lines).split() == render(reply).split()  # the same words, none cut
+    assert " ".join(lines).split() == render(reply, WORDS).split()  # the same words, none cut
     assert "  1) Skip" in lines
 
 
 def test_a_wrapped_choice_continues_under_its_label() -> None:
     label = "Hostile or demeaning (bullying, harassment) and more words after that"
     reply = Reply("Which?", kind="ask", buttons=(Button("thr:a:b:1", label),))
-    lines = render(reply, width=40).splitlines()
+    lines = render(reply, WORDS, width=40).splitlines()
     assert lines[1].startswith("  1) Hostile")
     assert lines[2].startswith("     ") and not lines[2].startswith("      ")
 
 
 def test_without_a_width_nothing_is_wrapped() -> None:
     text = "word " * 60
-    assert render(Reply(text.strip())) == text.strip()
+    assert render(Reply(text.strip()), WORDS) == text.strip()

@@ -32,7 +32,7 @@ SAVED = re.compile(r"\[file\] saved to (.+)$", re.MULTILINE)
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     database = tmp_path / "data" / "threshold.db"
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite:///{database}",
         encryption_key=new_key(),
     )

@@ -18,7 +18,7 @@ from adapters.doctor import (
     doctor,
     telegram_token_problem,
 )
-from bot.migrate import applied, migrate
+from bot.migrate import Migration, applied, migrate
 from bot.settings import Settings
 
 SCRIPT = Path(sys.executable).with_name("threshold")
@@ -150,12 +150,12 @@ def test_nothing_is_created_for_a_database_that_is_not_there(place: Path) -> Non
     assert not place.exists() and not place.parent.exists()
 
 
-def make_database(path: Path, migrations: list[object] | None = None) -> None:
+def make_database(path: Path, migrations: list[Migration] | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None)
     try:
         applied(db)
-        migrate(db, migrations)  # type: ignore[arg-type]
+        migrate(db, migrations)
     finally:
         db.close()
     path.chmod(0o600)  # as Threshold creates it

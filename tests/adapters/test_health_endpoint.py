@@ -9,11 +9,11 @@ import socket
 import subprocess
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
-from service_testing import SCRIPT, Service, answer, clean_env, free_port, get, until_answers
 
 from adapters.health import healthcheck, serving_health, url_of
 from bot.core import Core, open_core
@@ -21,12 +21,11 @@ from bot.errors import ConfigError
 from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Reply
+from tests.support.services import SCRIPT, Service, answer, clean_env, free_port, get, until_answers
 
 
-def settings_for(tmp_path: Path, **values: object) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}", **values
-    )
+def settings_for(tmp_path: Path, **values: Any) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}", **values)
 
 
 @pytest.fixture
@@ -72,10 +71,10 @@ async def test_healthz_is_503_until_every_platform_is_connected(core: Core) -> N
     async with serving_health(core, ["telegram"]) as url:
         status, body = await get(f"{url}/healthz")
         assert (status, json.loads(body)["platforms"]) == (503, {"telegram": "not connected"})
-        core.deliverers["telegram"] = Deliverer()
-        status, body = await get(f"{url}/healthz")
-        assert (status, json.loads(body)["platforms"]) == (200, {"telegram": "connected"})
-        _, text = await get(f"{url}/metrics")
+        async with core.serving(Deliverer()):
+            status, body = await get(f"{url}/healthz")
+            assert (status, json.loads(body)["platforms"]) == (200, {"telegram": "connected"})
+            _, text = await get(f"{url}/metrics")
     assert metric(text, "threshold_platform_connected", platform="telegram") == 1
 
 
@@ -122,8 +121,8 @@ async def test_healthcheck_says_healthy_unhealthy_or_unreachable(core: Core) -> 
             1,
             "unhealthy (503): database ok; not connected: telegram",
         )
-        core.deliverers["telegram"] = Deliverer()
-        assert await asyncio.to_thread(healthcheck, settings) == (0, "healthy")
+        async with core.serving(Deliverer()):
+            assert await asyncio.to_thread(healthcheck, settings) == (0, "healthy")
     status, said = await asyncio.to_thread(healthcheck, settings)
     assert status == 1 and said.startswith("no answer from")
     assert healthcheck(settings.model_copy(update={"health_port": None}))[0] == 1
@@ -150,7 +149,8 @@ async def test_a_running_terminal_chat_answers_health_and_counts_its_turns(
     base = f"http://127.0.0.1:{port}"
     service = await Service.start("run", env=env, cwd=tmp_path)
     try:
-        lines, previous = await service.read_turn(), []
+        lines = await service.read_turn()
+        previous: list[str] = []
         body = await until_answers(f"{base}/healthz", lambda status, _: status == 200)
         assert json.loads(body)["database"] == "ok"
         for _ in range(3):

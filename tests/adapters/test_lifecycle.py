@@ -8,21 +8,24 @@ import io
 import os
 import signal
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from service_testing import SETTINGS, STOP_WITHIN, Service, answer, clean_env, question
 
 from adapters import cli
 from adapters.cli import Platform
-from adapters.console import GOODBYE, run_console
+from adapters.console import run_console
 from adapters.lifecycle import adapters_last, until_signalled
 from bot.conversations import Conversations
 from bot.core import Core
-from bot.ports.store import TurnWrite, UserKey
+from bot.ports.store import Address, TurnWrite, UserKey
 from bot.settings import Settings
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
+from dialogs.model import Reply
+from tests.support.services import SETTINGS, STOP_WITHIN, Service, answer, clean_env, question
+from tests.support.words import GOODBYE
 
 # --------------------------------------------------------------------------------------------
 # until_signalled, in this process
@@ -104,6 +107,15 @@ async def test_the_handlers_are_removed_afterwards() -> None:
 # The terminal chat finishes the turn it is in
 
 
+class Telegram:
+    """Stands for a connected platform: it serves, and delivers nothing."""
+
+    platform = "telegram"
+
+    async def deliver(self, address: Address, replies: Sequence[Reply]) -> None:
+        return None
+
+
 class SlowSaves(SqliteStore):
     """Saves take a while, and say when one has started."""
 
@@ -120,7 +132,7 @@ class SlowSaves(SqliteStore):
 async def test_the_terminal_chat_finishes_a_turn_in_flight_before_stopping(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 't.db'}")
     script = load_script()
     store = SlowSaves(settings.sqlite_path)
     async with store:
@@ -156,7 +168,8 @@ async def test_sigterm_during_a_reflection_loses_nothing_and_a_restart_resumes_i
     database = tmp_path / "data" / "threshold.db"
     first = await Service.start("run", env=env, cwd=tmp_path)
     try:
-        lines, previous = await first.read_turn(), []
+        lines = await first.read_turn()
+        previous: list[str] = []
         for _ in range(6):  # a few questions into the reflection
             lines, previous = await first.send(answer(lines, previous)), lines
         asked = question(lines)
@@ -168,7 +181,7 @@ async def test_sigterm_during_a_reflection_loses_nothing_and_a_restart_resumes_i
     assert took < STOP_WITHIN
     assert first.transcript[-1] == GOODBYE
     version = stored(database, "SELECT version FROM conversations")
-    assert version and version[0][0] >= 6
+    assert version and isinstance(version[0][0], int) and version[0][0] >= 6
     assert_database_closed_cleanly(database)
 
     second = await Service.start("run", env=env, cwd=tmp_path)
@@ -267,15 +280,14 @@ def test_threshold_run_stops_the_cores_parts_before_its_platforms(
 
     async def platform(core: Core) -> None:
         async def deliveries_finished() -> None:
-            seen.append("connected" if "telegram" in core.deliverers else "gone")
+            seen.append("connected" if "telegram" in core.serving_platforms() else "gone")
 
         core.before_stop.append(deliveries_finished)
-        core.deliverers["telegram"] = object()  # type: ignore[assignment]
-        os.kill(os.getpid(), signal.SIGTERM)
         try:
-            await asyncio.sleep(3600)
+            async with core.serving(Telegram()):
+                os.kill(os.getpid(), signal.SIGTERM)
+                await asyncio.sleep(3600)
         finally:
-            core.deliverers.pop("telegram")
             seen.append("platform stopped")
 
     monkeypatch.setattr(

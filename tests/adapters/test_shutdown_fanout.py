@@ -21,23 +21,19 @@ import contextlib
 import json
 import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service_testing import SCRIPT, STOP_WITHIN, clean_env
-
 from bot.ports.store import to_db_time
 from bot.schedule.fanout import Limit
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from tests.standins.telegram_api import TOKEN, TelegramAPI
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
-from scheduler_testing import subscribe
+from tests.support.schedules import subscribe
+from tests.support.services import SCRIPT, STOP_WITHIN, clean_env
 
 PEOPLE = 100
 RATE = 20

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from bot_testing import Chat, Clock, chat_for
 
 from bot.conversations import Conversations
 from bot.memory.store import MemoryStore
@@ -15,6 +14,7 @@ from bot.postgres.store import PostgresStore
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
+from tests.support.chats import Chat, Clock, chat_for
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from scheduler_testing import Where, open_data, open_schedule
-
 from bot.ports.store import Address
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import Scheduler
 from dialogs import load_script
 from dialogs.model import Reply
+from tests.support.schedules import Where, open_data, open_schedule
 
 HANG_AT = 3
 

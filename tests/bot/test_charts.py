@@ -10,13 +10,15 @@ import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
-from bot_testing import REFLECTION, Chat, play
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from bot import charts
 from bot.charts import DPI, MARKER_PT, Charts, Labels, Point, Series, draw, render_png
+from tests.support.chats import REFLECTION, Chat, play
 
 LABELS = Labels("Effort shared", "Feeling", "1 to 5", "Dates in UTC")
 UTC_ZONE = ZoneInfo("UTC")
@@ -34,8 +36,9 @@ def drawn_lines(figure: Figure) -> list[Line2D]:
 
 
 def markers_px(line: Line2D) -> list[tuple[float, float]]:
-    xy = line.get_xydata()
-    return [tuple(p) for p in line.axes.transData.transform(xy)]  # type: ignore[union-attr, misc]
+    ax = line.axes
+    assert ax is not None, "the line is drawn on a panel"
+    return [(float(x), float(y)) for x, y in ax.transData.transform(line.get_xydata())]
 
 
 def of_colour(lines: list[Line2D], colour: str) -> list[Line2D]:
@@ -44,10 +47,11 @@ def of_colour(lines: list[Line2D], colour: str) -> list[Line2D]:
 
 def legend_of(figure: Figure) -> dict[str, Line2D]:
     [legend] = figure.legends
-    return {
-        text.get_text(): handle
-        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
-    }  # type: ignore[misc]
+    found: dict[str, Line2D] = {}
+    for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True):
+        assert isinstance(handle, Line2D), handle
+        found[text.get_text()] = handle
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -59,7 +63,7 @@ def test_a_name_written_as_math_text_is_drawn_as_typed(name: str) -> None:
     series = [Series(name, (Point(AT, 2, 3), Point(AT + timedelta(days=3), 4, 4)))]
     figure = draw(series, UTC_ZONE, LABELS)
     [ax] = figure.axes
-    title = ax._left_title  # set_title(loc="left")
+    [title] = [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() == name]
     assert ax.get_title(loc="left") == name and title.get_parse_math() is False
     assert render_png(series, UTC_ZONE, LABELS)[:4] == b"\x89PNG"
 
@@ -97,7 +101,7 @@ def test_a_rating_with_a_single_point_is_a_marker_and_so_is_its_legend() -> None
     lines = drawn_lines(figure)
     [feeling] = of_colour(lines, charts.FEELING_COLOUR)
     [reciprocity] = of_colour(lines, charts.RECIPROCITY_COLOUR)
-    assert len(feeling.get_xdata()) == 1  # type: ignore[arg-type]
+    assert np.shape(feeling.get_xdata()) == (1,)
     assert feeling.get_marker() == "s" and feeling.get_linestyle() == "None"
     assert reciprocity.get_linestyle() == "-"
     legend = legend_of(figure)

@@ -10,13 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from bot_testing import REFLECTION, START, Chat, Clock, chat_for, play
 
 from bot.conversations import EXPORT_FORMAT, Conversations
 from bot.ports.store import Address, UserKey
 from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
 from dialogs.script import Script
+from tests.support.chats import REFLECTION, START, Chat, Clock, chat_for, play
 
 TABLES = ("conversations", "records", "mantra_subscriptions", "due", "delivery_log")
 

@@ -7,7 +7,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from bot_testing import REFLECTION, Clock, chat_for, play
 
 from bot.conversations import Conversations
 from bot.crypto import (
@@ -25,6 +24,7 @@ from bot.sqlite.seals import SEALED, rotate_file
 from bot.sqlite.store import SqliteStore
 from dialogs.model import State
 from dialogs.script import Script
+from tests.support.chats import REFLECTION, Clock, chat_for, play
 
 KEY_A, KEY_B = new_key(), new_key()
 CANARY_NOTE = "canary-note-7f3a Some days are fine."

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
 from jsonschema import Draft202012Validator
 
 from bot.conversations import Conversations
@@ -26,6 +25,7 @@ from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs.codec import state_from_json, state_to_json
 from dialogs.script import Script
+from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "export.schema.json").read_text(encoding="utf-8"))

@@ -7,13 +7,13 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot_testing import Clock
-
 from bot.conversations import Conversations
 from bot.ports.store import TurnWrite, UserKey
 from bot.sqlite.store import SqliteStore
 from dialogs.model import Command, State
 from dialogs.script import Script
+from tests.support.chats import Clock
+from tests.support.documents import dig
 
 KEY = UserKey("telegram", "1")
 RECORDS = 33_000  # past SQLite's 32,766 parameters in one statement
@@ -39,7 +39,7 @@ async def test_an_export_of_33000_records_holds_every_one(tmp_path: Path) -> Non
         doc = await store.export(KEY)
         records = doc["records"]
         assert isinstance(records, list) and len(records) == RECORDS
-        assert all(r["answers"][0]["value_int"] == 1 + n % 5 for n, r in enumerate(records, 1))  # type: ignore[index, call-overload]
+        assert all(dig(r, "answers", 0, "value_int") == 1 + n % 5 for n, r in enumerate(records, 1))
         assert await store.load(KEY) is not None  # the store's own connection still answers
 
 

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot_testing import REFLECTION, Chat, play
 from matplotlib.image import imread
 
 from bot import charts
 from bot.charts import Labels, Point, Series, chart_series, render_png
 from bot.ports.store import RecordSummary
-from dialogs.model import Reply
+from dialogs.model import JSON, Reply
+from tests.support.chats import REFLECTION, Chat, play
 
 CHECKIN = [("press", "p1"), ("press", "skip"), ("press", "yes"), ("press", "yes"),
            ("press", "4"), ("press", "love"), ("press", "3"), ("press", "keep"),
@@ -134,9 +134,9 @@ async def test_dates_are_in_the_persons_time_zone_and_the_chart_says_which(
 # Choosing and drawing
 
 
-def summary(n: int, person: str, day: int, **answers: object) -> RecordSummary:
+def summary(n: int, person: str, day: int, **answers: JSON) -> RecordSummary:
     at = datetime(2025, 3, day, 8, tzinfo=UTC)
-    return RecordSummary(n, "checkin", person, at, at, answers)  # type: ignore[arg-type]
+    return RecordSummary(n, "checkin", person, at, at, answers)
 
 
 def test_only_relationships_with_two_points_are_drawn_most_recent_first() -> None:

@@ -3,11 +3,10 @@ button that opens the whole record as its card. Through the real service and sto
 
 from __future__ import annotations
 
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
-
 from bot.conversations import Conversations
 from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
+from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
 
 
 async def reflected(chat: Chat) -> None:

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,8 @@ TOKEN = "7000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 DISCORD = "MTA4NjU0MzIxMDk4NzY1NDMyMQ.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
-def settings_with(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def settings_with(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
 
 
 def record(message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:

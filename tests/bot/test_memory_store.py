@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from bot_testing import START
 
 from bot.memory.store import MemoryStore
 from bot.ports.store import Due, TurnWrite, UserKey
 from dialogs.model import State
+from tests.support.chats import START
 
 
 async def test_state_that_is_not_json_is_refused_like_the_real_store() -> None:
@@ -15,8 +15,8 @@ async def test_state_that_is_not_json_is_refused_like_the_real_store() -> None:
     with pytest.raises(TypeError):
         await store.save(
             UserKey("t", "1"),
-            TurnWrite(State(data={"when": START})),
-            expected_version=0,  # type: ignore[dict-item]
+            TurnWrite(State(data={"when": START})),  # type: ignore[dict-item]  # not JSON, on purpose
+            expected_version=0,
         )
     assert await store.load(UserKey("t", "1")) is None
 
@@ -33,5 +33,5 @@ async def test_loaded_state_is_a_copy_not_the_saved_object() -> None:
 async def test_payload_that_is_not_json_is_refused() -> None:
     store = MemoryStore()
     with pytest.raises(TypeError):
-        due = Due("k", "mantra", START, {"x": object()})  # type: ignore[dict-item]
+        due = Due("k", "mantra", START, {"x": object()})  # type: ignore[dict-item]  # on purpose
         await store.save(UserKey("t", "1"), TurnWrite(State(), schedule=(due,)), expected_version=0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.conversations import Conversations
 from bot.memory.store import MemoryStore
 from bot.metrics import CONTENT_TYPE, Metrics
 from dialogs.script import Script
+from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
 
 NAMED = {
     "threshold_turns": "counter",

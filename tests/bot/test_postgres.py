@@ -13,8 +13,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from bot_testing import Clock
-from scheduler_testing import NINE, RecordingDeliverer, outcomes, rows, subscribe
 
 from bot.errors import StaleWrite
 from bot.ports.schedule import Graces
@@ -24,6 +22,8 @@ from bot.postgres.store import PostgresStore
 from bot.schedule.scheduler import Scheduler
 from dialogs.model import State
 from dialogs.script import Script
+from tests.support.chats import Clock
+from tests.support.schedules import NINE, RecordingDeliverer, outcomes, rows, subscribe
 
 ANN = UserKey("telegram", "100")
 

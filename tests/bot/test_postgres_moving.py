@@ -10,8 +10,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from bot_testing import START, Clock
-from scheduler_testing import NINE, subscribe
 
 from adapters.cli import main
 from bot.crypto import cipher_for, new_key
@@ -22,6 +20,8 @@ from bot.postgres.store import PostgresStore
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs.model import State
+from tests.support.chats import START, Clock
+from tests.support.schedules import NINE, subscribe
 
 ANN = UserKey("telegram", "100")
 

@@ -13,14 +13,14 @@ from bot.errors import ConfigError
 from bot.ports.store import UserKey
 from bot.safety_resources import MAX_CHARS, parse_resources, read_resources, zone_countries
 from bot.settings import Settings
-from dialogs.model import Command, Text
+from dialogs.model import Command, Event, Reply, Text
 
 LOCAL = "Samaritans (UK and Ireland): call 116 123, free, any time. {Not a field}"
 
 
 def settings(tmp_path: Path, resources: Path | None) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=f"sqlite:///{tmp_path}/t.db",
         safety_resources_file=resources,
     )
@@ -84,14 +84,14 @@ es = "Línea de la vida: 800 911 2000."
 """
 
 
-async def resources_shown(tmp_path: Path, *events: object) -> str:
+async def resources_shown(tmp_path: Path, *events: Event) -> str:
     path = tmp_path / "help.toml"
     await asyncio.to_thread(_write, path)
     async with open_core(settings(tmp_path, path)) as core:
-        replies: list[object] = []
+        replies: list[Reply] = []
         for event in events:
-            replies = await core.conversations.handle(UserKey("telegram", "7"), event)  # type: ignore[arg-type]
-    return "\n".join(r.text for r in replies)  # type: ignore[attr-defined]
+            replies = await core.conversations.handle(UserKey("telegram", "7"), event)
+    return "\n".join(r.text for r in replies)
 
 
 AT = datetime(2025, 3, 1, tzinfo=UTC)

@@ -10,8 +10,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bot_testing import Clock
-from scheduler_testing import (
+
+from bot.errors import RecipientUnreachable
+from bot.metrics import Metrics
+from bot.ports.schedule import Graces, ScheduleStore
+from bot.ports.store import Store
+from bot.schedule.fanout import Limit
+from bot.schedule.scheduler import SENDING_LEASE, Scheduler
+from dialogs.deliveries import minute
+from dialogs.script import Script
+from tests.support.chats import Clock
+from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
     Where,
@@ -28,15 +37,6 @@ from scheduler_testing import (
     subscribe,
     where,
 )
-
-from bot.errors import RecipientUnreachable
-from bot.metrics import Metrics
-from bot.ports.schedule import Graces, ScheduleStore
-from bot.ports.store import Store
-from bot.schedule.fanout import Limit
-from bot.schedule.scheduler import SENDING_LEASE, Scheduler
-from dialogs.deliveries import minute
-from dialogs.script import Script
 
 # the shared fixtures, for pytest to find
 __all__ = ["data", "recorder", "schedule", "scheduler", "where"]

@@ -19,7 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from scheduler_testing import (
+
+from bot.schedule.scheduler import SENDING_LEASE, Scheduler
+from dialogs import load_script
+from tests.support.schedules import (
     RecordingDeliverer,
     Where,
     open_data,
@@ -29,9 +32,6 @@ from scheduler_testing import (
     subscribe,
     where,
 )
-
-from bot.schedule.scheduler import SENDING_LEASE, Scheduler
-from dialogs import load_script
 
 __all__ = ["where"]  # the shared fixture, for pytest to find
 

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot_testing import REFLECTION, Chat, Clock, chat_for, play
-from scheduler_testing import (
+from bot.conversations import Conversations
+from bot.crypto import cipher_for, new_key
+from bot.errors import DeliveryFailed, RecipientUnreachable
+from bot.ports.schedule import ScheduleStore
+from bot.ports.store import Store
+from bot.schedule.scheduler import Scheduler
+from dialogs.model import Pick
+from dialogs.script import Script
+from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
+from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
     Where,
@@ -27,15 +35,6 @@ from scheduler_testing import (
     subscribe,
     where,
 )
-
-from bot.conversations import Conversations
-from bot.crypto import cipher_for, new_key
-from bot.errors import DeliveryFailed, RecipientUnreachable
-from bot.ports.schedule import ScheduleStore
-from bot.ports.store import Store
-from bot.schedule.scheduler import Scheduler
-from dialogs.model import Pick
-from dialogs.script import Script
 
 # the shared fixtures, for pytest to find
 __all__ = ["data", "recorder", "schedule", "scheduler", "service", "where"]

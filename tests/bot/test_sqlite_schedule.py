@@ -7,8 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bot_testing import Clock
-from scheduler_testing import (
+
+from bot.errors import StoreUnavailable
+from bot.ports.schedule import Begun, Claimed, Graces, ScheduleStore
+from bot.ports.store import Address, Due, MantraSettings, Store, TurnWrite, UserKey
+from dialogs.model import State
+from tests.support.chats import Clock
+from tests.support.schedules import (
     Where,
     data,
     open_schedule,
@@ -18,11 +23,6 @@ from scheduler_testing import (
     subscribe,
     where,
 )
-
-from bot.errors import StoreUnavailable
-from bot.ports.schedule import Begun, Claimed, Graces, ScheduleStore
-from bot.ports.store import Address, Due, MantraSettings, Store, TurnWrite, UserKey
-from dialogs.model import State
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 GRACES = Graces()

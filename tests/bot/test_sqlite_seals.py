@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from bot_testing import REFLECTION, Clock, chat_for, play
 
 from bot.conversations import Conversations
 from bot.crypto import SCHEME, Cipher, cipher_for, new_key
@@ -17,6 +16,7 @@ from bot.ports.store import UserKey
 from bot.sqlite.seals import SEALED, stored_check
 from bot.sqlite.store import SqliteStore
 from dialogs.script import Script
+from tests.support.chats import REFLECTION, Clock, chat_for, play
 
 KEY = new_key()
 ANN, BOB = UserKey("telegram", "1"), UserKey("telegram", "2")

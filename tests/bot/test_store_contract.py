@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bot_testing import START, Clock
 
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import (
@@ -21,14 +20,16 @@ from bot.ports.store import (
     UserKey,
     to_db_time,
 )
-from dialogs.model import State
+from dialogs.model import JSON, State
+from tests.support.chats import START, Clock
+from tests.support.documents import dig, items, obj
 
 ANN = UserKey("telegram", "100")
 BOB = UserKey("discord", "200")
 HOME = Address("telegram", "chat-100")
 
 
-def state(node: str | None = "reflect.kind", **data: object) -> State:
+def state(node: str | None = "reflect.kind", **data: JSON) -> State:
     return State(flow="reflect" if node else None, node=node, data=data, ask=3)
 
 
@@ -148,11 +149,11 @@ async def test_one_record_is_read_by_its_id_and_only_by_its_owner(store: Store) 
     assert await store.record(UserKey("telegram", "nobody"), mine[0].id) is None
 
 
-async def pending(store: Store, key: UserKey = ANN) -> list[tuple[str, str, object, object]]:
+async def pending(store: Store, key: UserKey = ANN) -> list[tuple[JSON, JSON, JSON, JSON]]:
     """The person's due rows not yet delivered: (key, due at, address, payload), by due time."""
     doc = await store.export(key)
-    rows = [d for d in doc["due"] if d["done_at"] is None]  # type: ignore[union-attr,index]
-    found = [(d["key"], d["due_at"], d["address"], d["payload"]) for d in rows]  # type: ignore[index]
+    rows = [d for d in map(obj, items(doc["due"])) if d["done_at"] is None]
+    found = [(d["key"], d["due_at"], d["address"], d["payload"]) for d in rows]
     return sorted(found, key=lambda r: (str(r[1]), str(r[0])))
 
 
@@ -231,9 +232,9 @@ async def test_unreachable_person_loses_mantras_until_they_write_again(store: St
     sub = await store.mantras(ANN)
     assert sub is not None and not sub.enabled
     exported = await store.export(ANN)
-    assert exported["user"]["unreachable"] is True  # type: ignore[index,call-overload]
+    assert dig(exported, "user", "unreachable") is True
     await store.save(ANN, TurnWrite(state(), address=HOME), expected_version=version)
-    assert (await store.export(ANN))["user"]["unreachable"] is False  # type: ignore[index,call-overload]
+    assert dig(await store.export(ANN), "user", "unreachable") is False
     await store.mark_unreachable(UserKey("telegram", "nobody"))  # unknown: nothing to do
 
 
@@ -292,14 +293,15 @@ async def test_export_holds_every_row_as_json(store: Store, clock: Clock) -> Non
         "unreachable": False,
         "created_at": "2025-03-01T08:00:00.000000+00:00",
     }
-    assert doc["conversation"]["state"]["node"] == "reflect.kind"  # type: ignore[index,call-overload]
-    [rec] = doc["records"]  # type: ignore[misc]
-    assert {a["question"]: a["value_int"] or a["value_choice"] for a in rec["answers"]} == {
+    assert dig(doc, "conversation", "state", "node") == "reflect.kind"
+    [rec] = items(doc["records"])
+    answers = map(obj, items(dig(rec, "answers")))
+    assert {a["question"]: a["value_int"] or a["value_choice"] for a in answers} == {
         "reciprocity": 3,
         "kind": "work",
     }
-    assert doc["mantras"]["tz"] == "UTC"  # type: ignore[index,call-overload]
-    [due] = doc["due"]  # type: ignore[misc]
+    assert dig(doc, "mantras", "tz") == "UTC"
+    [due] = map(obj, items(doc["due"]))
     assert due["key"] == "k" and due["done_at"] is None and due["payload"] == {"person_id": "p1"}
     assert doc["delivery_log"] == []  # nothing delivered yet (the scheduler writes these rows)
 
@@ -321,7 +323,7 @@ async def test_one_stale_turn_does_not_fail_others_written_together(store: Store
         return_exceptions=True,
     )
     assert isinstance(results[0], StaleWrite)
-    assert results[1:] == [1, 1]
+    assert list(results[1:]) == [1, 1]  # gather answers a list (typeshed says a tuple)
     assert len((await store.history(BOB)).items) == 1
     saved = await store.load(ANN)
     assert saved is not None and saved.state.node == "reflect.kind"

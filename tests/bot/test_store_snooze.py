@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from bot_testing import START
 
 from bot.ports.store import Address, MantraSettings, Store, TurnWrite, UserKey
 from dialogs.model import State
+from tests.support.chats import START
 
 ANN = UserKey("telegram", "100")
 HOME = Address("telegram", "chat-100")

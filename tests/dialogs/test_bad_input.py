@@ -188,12 +188,21 @@ def test_a_sticker_is_unsupported_and_the_question_re_asked(script: Script, at_k
     result = step(at_kind, Unsupported("sticker", AT), script)
 
     assert result.replies[0] == Reply(
-        "I can only read text here, so I can't take in sticker. Could you put it in words?",
+        "I can only read text here, so I can't take in a sticker. Could you put it in words?",
         kind="notice",
     )
     assert result.replies[1].text == "What kind of connection is it?"
     assert result.effects == ()
     assert unchanged(at_kind, result.state)
+
+
+def test_a_thing_the_content_has_no_name_for_is_called_that(script: Script, at_kind: State) -> None:
+    result = step(at_kind, Unsupported("hologram", AT), script)
+
+    assert result.replies[0].text == (
+        "I can only read text here, so I can't take in that. Could you put it in words?"
+    )
+    assert result.replies[1].text == "What kind of connection is it?"
 
 
 def test_a_sticker_when_idle_is_unsupported(script: Script) -> None:

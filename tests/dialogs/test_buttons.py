@@ -25,7 +25,7 @@ from dialogs import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 TELEGRAM_LIMIT = 64

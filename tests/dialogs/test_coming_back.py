@@ -11,9 +11,8 @@ from dialogs import Cancel, Command, Finish, Pick, Reply, ScheduleAt, State, Tex
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
-
     from dialogs import Script
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 SAM = {"id": "p1", "name": "Sam", "kind": "romantic", "decision": "talk", "last_at": "2025-02-01"}
@@ -191,5 +190,5 @@ def test_a_check_in_reminder_can_be_answered_in_words(script: Script) -> None:
 def test_a_deep_link_command_with_the_flow_open_welcomes_back(script: Script) -> None:
     state = State(intro_seen=True)
     begun = step(state, Command("reflect", AT), script).state
-    again = step(begun, Command("reflect", AT), script)
+    again = step(begun, Command("reflect", AT + timedelta(hours=13)), script)
     assert again.replies[0].text.startswith("Welcome back")

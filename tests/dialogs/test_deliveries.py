@@ -13,18 +13,18 @@ import pytest
 
 from dialogs import Pick, Reply, Script, SetMantras, State, Text, step
 from dialogs.deliveries import instant, mantra_reply, minute, reminder_reply
-from dialogs.model import SnoozeMantras
+from dialogs.model import JSON, SnoozeMantras
 
 DELIVERED = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 M = minute(DELIVERED)
 STOP = f"thr:core.mantra:stop:{M}"
 SNOOZE = f"thr:core.mantra:snooze:{M}"
-ON = {"enabled": True, "time": "09:00", "tz": "Europe/Berlin", "days": "daily"}
+ON: dict[str, JSON] = {"enabled": True, "time": "09:00", "tz": "Europe/Berlin", "days": "daily"}
 
 
-def mid_reflection(at_node: Callable[..., State], **fields: object) -> State:
+def mid_reflection(at_node: Callable[..., State]) -> State:
     state = at_node("reflect.serving", data={"name": "Sam", "kind": "romantic"}, ask=9)
-    return replace(state, mantras=ON, trail=("reflect.name", "reflect.kind"), **fields)
+    return replace(state, mantras=ON, trail=("reflect.name", "reflect.kind"))
 
 
 # --------------------------------------------------------------------------------------------

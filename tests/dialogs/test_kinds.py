@@ -14,9 +14,8 @@ from dialogs.script import CONNECTIONS as KINDS
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
-
     from dialogs import Script, State
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 ESSAY_QUESTIONS = {

@@ -11,7 +11,7 @@ from dialogs import Command, Finish, Pick, Reply, Script, State, Text, step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 SAM = {

@@ -24,7 +24,7 @@ from dialogs.endings import MAX_PEOPLE
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 """Five minutes after the literal states from ``at_node`` were last active."""
@@ -304,9 +304,19 @@ def test_reflect_during_a_reflection_welcomes_back(
     script: Script, at_node: Callable[..., State]
 ) -> None:
     state = at_node("reflect.kind", ask=2)
-    result = step(state, Command("reflect", AT), script)
+    later = AT + timedelta(hours=13)  # away since the morning
+    result = step(state, Command("reflect", later), script)
     assert result.replies[0].text == script.say("welcome_back", flow="reflection")
-    assert result.state == replace(state, last_at=AT.isoformat())
+    assert result.state == replace(state, last_at=later.isoformat())
+
+
+def test_reflect_typed_again_a_minute_in_says_we_are_already_there_not_welcome_back(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    state = replace(at_node("reflect.kind", ask=2), last_at=(AT - timedelta(minutes=1)).isoformat())
+    result = step(state, Command("reflect", AT), script)
+    assert result.replies[0].text == script.say("already_in", flow="reflection")
+    assert result.replies[1].text == script.node("reflect.kind").prompt
 
 
 # --------------------------------------------------------------------------------------------

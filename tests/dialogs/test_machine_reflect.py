@@ -25,7 +25,7 @@ from dialogs import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 """Five minutes after the literal states from ``at_node`` were last active."""
@@ -438,7 +438,9 @@ def test_the_decision_is_kept_by_button(script: Script, at_node: Callable[..., S
 
     answered, heard, question = result.replies
     assert answered == Reply("Set a boundary", kind="answer")
-    assert heard == Reply(script.node("reflect.decision").option("boundary").say or "")
+    boundary = script.node("reflect.decision").option("boundary")
+    assert boundary is not None
+    assert heard == Reply(boundary.say or "")
     assert result.state.data == {"decision": "boundary"}
     assert result.state.node == FOLLOWUP
     assert question.free_text is True

@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from conftest import Chat
+import pytest
 
 from dialogs import Command, Pick, SnoozeMantras, State, Text, step
 from dialogs.care import with_resources
+from dialogs.model import JSON
 from dialogs.script import Script
+from tests.support.documents import dig
+from tests.support.machine import Chat
 
 CRISIS = "I don't want to be here anymore"
 ABUSE = "he hits me when he drinks"
 SAFE = "I'm safe — let's go on gently"
 STOP = "I'm safe, but I'd like to stop"
 UNSAFE = "No, I'm not safe right now"
-MANTRAS = {"enabled": True, "time": "09:00", "tz": "UTC", "days": "daily"}
+MANTRAS: dict[str, JSON] = {"enabled": True, "time": "09:00", "tz": "UTC", "days": "daily"}
 
 
 def texts(chat: Chat) -> list[str]:
@@ -130,7 +133,7 @@ def test_safe_but_stop_keeps_what_was_written_and_reflect_takes_it_up(
     assert texts(chat)[-1] == script.say("safety_stopped")
     assert "nothing from this" not in " ".join(texts(chat)).casefold()
     assert chat.state.flow is None
-    assert chat.state.paused["data"]["news"] == "she told me she'd hurt me if I told anyone"  # type: ignore[index]
+    assert dig(chat.state.paused["data"], "news") == "she told me she'd hurt me if I told anyone"
     chat.command("checkin")
     assert chat.state.flow == "checkin" and chat.state.node == "checkin.serving"
     assert chat.state.data["name"] == "Mum"
@@ -154,6 +157,18 @@ def test_yes_typed_to_the_safety_question_means_safe(chat: Chat) -> None:
     chat.text("yes")
     assert chat.state.node == "reflect.reciprocal"
     assert chat.state.safety_then is None
+
+
+@pytest.mark.parametrize("answer", ["I am not okay", "not really", "I don't know", "not sure"])
+def test_not_okay_or_unsure_typed_to_are_you_safe_gets_the_resources_not_go_on_gently(
+    chat: Chat, script: Script, answer: str
+) -> None:
+    chat.command("reflect")
+    chat.walk_to("reflect.reciprocal")
+    chat.text("he hits me")
+    chat.text(answer)
+    assert chat.state.safety_step == "unsafe"  # the resources, and the way back, are shown
+    assert script.say("safety_unsafe_label") in texts(chat)
 
 
 def test_a_newcomer_in_crisis_gets_help_before_anything_else(chat: Chat, script: Script) -> None:

@@ -11,13 +11,13 @@ import pytest
 
 from dialogs import Command, Reply, SetMantras, State, Text, step
 from dialogs.understanding import looks_like_sentence, named_options, several_numbers
+from tests.support.documents import strings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from conftest import Chat
-
     from dialogs import Script
+    from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
 
@@ -35,7 +35,11 @@ def test_several_numbers_on_a_several_choice_question_choose_them_all(
     assert result.replies[0] == Reply(
         "Slow or no replies, Growing distance, Stopped checking in", kind="answer"
     )
-    assert sorted(result.state.data["signals"]) == ["distance", "no_checkins", "slow_replies"]  # type: ignore[arg-type]
+    assert sorted(strings(result.state.data["signals"])) == [
+        "distance",
+        "no_checkins",
+        "slow_replies",
+    ]
     assert result.state.node == "reflect.pattern"
 
 
@@ -53,7 +57,7 @@ def test_several_options_named_in_a_sentence_are_all_chosen(
 ) -> None:
     state = at_node("reflect.signals")
     result = step(state, Text("her tone changed and she stopped checking in", AT), script)
-    assert sorted(result.state.data["signals"]) == ["no_checkins", "tone"]  # type: ignore[arg-type]
+    assert sorted(strings(result.state.data["signals"])) == ["no_checkins", "tone"]
     assert result.state.node == "reflect.pattern"
 
 
@@ -117,6 +121,29 @@ def test_a_sentence_that_names_no_option_gets_the_hint(
 ) -> None:
     result = step(at_node("reflect.pattern"), Text("hard to put into words", AT), script)
     assert result.replies[0] == Reply(script.say("hint_choice"), kind="notice")
+
+
+def test_feelings_typed_where_options_are_shown_are_heard_and_kept_not_hinted_at(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    text = "She has stopped answering my messages and I keep rereading our old chats"
+    result = step(at_node("reflect.pattern"), Text(text, AT), script)
+    heard, kept, question = result.replies
+    assert heard.kind == "say" and heard.text != script.say("hint_choice")
+    assert kept.text == script.say("options_heard")
+    assert question.text == script.node("reflect.pattern").prompt
+    assert result.state.data["opening"] == text  # on the card later, in their words
+    assert "pattern" not in result.state.data
+
+
+def test_a_question_asked_again_after_feelings_leaves_out_its_lead_line(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    node = script.node("reflect.serving")
+    first = step(at_node("reflect.pattern"), Text("2", AT), script).replies[-1]
+    assert first.text == f"{node.lead}\n\n{node.prompt}"
+    again = step(at_node("reflect.serving"), Text("I keep wondering what I did wrong", AT), script)
+    assert again.replies[-1].text == node.prompt
 
 
 def test_understanding_helpers_on_literal_texts(script: Script) -> None:

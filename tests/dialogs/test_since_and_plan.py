@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import Chat
-
 from dialogs import Command, Pick, State, Text, step
 from dialogs.script import Script
+from tests.support.machine import Chat
 
 AT = datetime(2025, 3, 1, 21, 0, tzinfo=UTC)
 STEPS = (
@@ -22,9 +21,9 @@ STEPS = (
 )
 
 
-def disclosed(hours_ago: float, **fields: object) -> State:
+def disclosed(hours_ago: float) -> State:
     at = (AT - timedelta(hours=hours_ago)).isoformat()
-    return State(intro_seen=True, disclosed=(at,), ask_since=True, ask=9, **fields)  # type: ignore[arg-type]
+    return State(intro_seen=True, disclosed=(at,), ask_since=True, ask=9)
 
 
 # --------------------------------------------------------------------------------------------

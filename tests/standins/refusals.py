@@ -47,7 +47,7 @@ class RefusalLog:
         wanted = mode or os.environ.get("STANDIN_SPEC", "strict")
         if wanted not in MODES:
             raise ValueError(f"STANDIN_SPEC must be one of {', '.join(MODES)}, not {wanted!r}")
-        self.mode: Mode = wanted  # type: ignore[assignment]
+        self.mode: Mode = wanted
         self.refused: list[Refusal] = []
 
     @property

@@ -151,10 +151,11 @@ def _number_limits(text: str, types: tuple[str, ...]) -> dict[str, Any]:
     found = _BOUNDS.search(text)
     if types[0] in ("Integer", "Float") and found:
         return {"bounds": (float(found.group(1)), float(found.group(2)))}
-    if types[0].startswith("Array of ") and (found or _ITEMS_UP_TO.search(text)):
+    if types[0].startswith("Array of "):
         if found:
             return {"items": (int(found.group(1)), int(found.group(2)))}
-        return {"items": (0, int(_ITEMS_UP_TO.search(text).group(1)))}  # type: ignore[union-attr]
+        if up_to := _ITEMS_UP_TO.search(text):
+            return {"items": (0, int(up_to.group(1)))}
     return {}
 
 

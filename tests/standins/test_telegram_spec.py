@@ -17,10 +17,11 @@ from aiohttp import ClientSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest
 
-from adapters.telegram.translate import COMMANDS
+from adapters.telegram.translate import bot_commands
 from tests.standins.refusals import REFUSALS
 from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
 from tests.standins.telegram_spec import spec
+from tests.support.words import MENU
 
 EMOJI = "🙂"
 """One character, two UTF-16 code units: Telegram's length is not Python's ``len``."""
@@ -196,7 +197,7 @@ async def test_an_unknown_method_is_not_found(post: Any) -> None:
 async def test_well_formed_calls_through_ptb_are_accepted(api: TelegramAPI) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="thr:a:yes")]])
     async with Bot(TOKEN, base_url=f"{api.url}/bot") as bot:
-        await bot.set_my_commands(list(COMMANDS))
+        await bot.set_my_commands(bot_commands(MENU))
         await bot.send_message(USER_ID, "Is this connection still serving me?", reply_markup=markup)
         await bot.send_document(USER_ID, InputFile(b"{}", filename="export.json"), caption="x")
 

@@ -1,6 +1,6 @@
 """Fixtures for the Discord adapter: the loopback Discord, settings pointing at it, and the real
 bot (discord.py client + real core on an SQLite file) connected to it. The helpers behind them
-are in :mod:`tests.adapters.discord.harness`.
+are in :mod:`tests.support.discord_bot`.
 
 No ``__init__.py`` here on purpose: with one, pytest would import this folder as a package
 named ``discord`` and shadow discord.py.
@@ -8,7 +8,6 @@ named ``discord`` and shadow discord.py.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,19 +15,15 @@ import discord
 import pytest
 import yarl
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.* (as pytest's pythonpath = ["."] would)
-
-from bot.settings import Settings  # noqa: E402
-from tests.adapters.discord.harness import (  # noqa: E402
+from bot.settings import Settings
+from tests.standins.discord_api import DiscordAPI
+from tests.support.discord_bot import (
     ALEX,
     Person,
     Running,
     make_settings,
     running_bot,
 )
-from tests.standins.discord_api import DiscordAPI  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

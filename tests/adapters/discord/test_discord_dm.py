@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.settings import Settings
-from tests.adapters.discord.harness import Person, buttons, running_bot
 from tests.standins.discord_api import DiscordAPI
+from tests.support.discord_bot import Person, buttons, running_bot
 
 
 def _records(db_path: Path) -> list[tuple[str, str]]:

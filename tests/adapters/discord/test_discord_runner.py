@@ -13,8 +13,9 @@ from bot.core import open_core
 from bot.errors import ConfigError, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Button, Reply
-from tests.adapters.discord.harness import ALEX, Person, Running, buttons, make_settings
 from tests.standins.discord_api import TOKEN, DiscordAPI
+from tests.support.discord_bot import ALEX, Person, Running, buttons, make_settings
+from tests.support.words import SAY
 
 
 async def test_a_bad_token_fails_with_one_clear_line(api: DiscordAPI, db_path: Path) -> None:
@@ -104,7 +105,7 @@ async def test_a_failing_turn_gets_an_apology_and_the_bot_keeps_going(
 
     monkeypatch.setattr(bot.core.conversations, "handle", broken)
     await alex.say("my private words")
-    assert alex.dm_messages()[-1]["content"].startswith("Sorry, something went wrong")
+    assert alex.dm_messages()[-1]["content"] == SAY("error.generic")
     monkeypatch.setattr(bot.core.conversations, "handle", real)
     await alex.say("hi")
     assert alex.dm_messages()[-1]["content"].startswith("Who is this about?")

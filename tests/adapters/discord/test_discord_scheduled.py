@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,21 +18,12 @@ from adapters.discord import build_client
 from bot.core import Core, open_core
 from bot.ports.store import UserKey
 from bot.settings import Settings
-from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings
 from tests.standins.discord_api import TOKEN, DiscordAPI
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bot"))
-from scheduler_testing import subscribe
+from tests.support.clocks import Clock
+from tests.support.discord_bot import ALEX, Person, buttons, make_settings
+from tests.support.schedules import subscribe
 
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

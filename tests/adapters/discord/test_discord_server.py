@@ -7,13 +7,14 @@ import sqlite3
 from pathlib import Path
 
 from bot.sqlite.export import NOT_PERSONAL
-from tests.adapters.discord.harness import ALEX, Person, buttons, make_settings, running_bot
 from tests.standins.discord_api import CHANNEL_ID, GUILD_ID, DiscordAPI
+from tests.standins.discord_api.payloads import JSON
+from tests.support.discord_bot import ALEX, Person, buttons, make_settings, running_bot
 
 EPHEMERAL = 64
 
 
-def _server_messages(api: DiscordAPI) -> list[dict[str, object]]:
+def _server_messages(api: DiscordAPI) -> list[JSON]:
     return api.in_channel(CHANNEL_ID)
 
 

@@ -27,6 +27,7 @@ from adapters.discord.translate import (
 from adapters.discord.views import WRITE_ID, ChoiceButton, WriteButton
 from bot.ports.store import Address, UserKey
 from dialogs.model import Attachment, Button, Command, Pick, Reply, Text, Unsupported
+from tests.support.words import SAY
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 ZONES = frozenset(zoneinfo.available_timezones())
@@ -102,21 +103,26 @@ def test_a_slash_that_is_not_a_command_is_text(state: Any, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("fields", "what"),
+    ("fields", "what", "words"),
     [
-        ({"sticker_items": [{"id": "1", "name": "wave", "format_type": 1}]}, "a sticker"),
-        ({"attachments": [attachment("image/png")]}, "a photo"),
-        ({"attachments": [attachment("video/mp4")]}, "a video"),
-        ({"attachments": [attachment("application/pdf")]}, "a file"),
-        ({"attachments": [attachment(None)]}, "a file"),
-        ({"attachments": [attachment("audio/ogg")], "flags": 1 << 13}, "a voice message"),
-        ({}, "an empty message"),
+        (
+            {"sticker_items": [{"id": "1", "name": "wave", "format_type": 1}]},
+            "sticker",
+            "a sticker",
+        ),
+        ({"attachments": [attachment("image/png")]}, "photo", "a photo"),
+        ({"attachments": [attachment("video/mp4")]}, "video", "a video"),
+        ({"attachments": [attachment("application/pdf")]}, "document", "a file"),
+        ({"attachments": [attachment(None)]}, "document", "a file"),
+        ({"attachments": [attachment("audio/ogg")], "flags": 1 << 13}, "voice", "a voice message"),
+        ({}, "empty", "an empty message"),
     ],
 )
 def test_what_is_not_text_gets_named_for_a_kind_answer(
-    state: Any, fields: dict[str, Any], what: str
+    state: Any, fields: dict[str, Any], what: str, words: str
 ) -> None:
     assert message_to_event(message(state, **fields), AT) == Unsupported(what, AT)
+    assert SAY(f"thing.{what}") == words  # how the content names it to the person
 
 
 def test_a_photo_with_a_caption_is_its_caption(state: Any) -> None:
@@ -233,10 +239,10 @@ def test_the_write_button_is_added_only_where_asked_and_typing_is_accepted() -> 
     typed = Reply("Who?", "ask", free_text=True)
     (plain,) = send_kwargs(typed)
     assert "view" not in plain
-    (ephemeral,) = send_kwargs(typed, write_button=True)
+    (ephemeral,) = send_kwargs(typed, write_label="Write answer")
     (item,) = ephemeral["view"].children
     assert isinstance(item, WriteButton) and item.custom_id == WRITE_ID
-    (choices_only,) = send_kwargs(Reply("Kind?", "ask", KINDS), write_button=True)
+    (choices_only,) = send_kwargs(Reply("Kind?", "ask", KINDS), write_label="Write answer")
     assert len(choices_only["view"].children) == 2
 
 

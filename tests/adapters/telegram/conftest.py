@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram_testing import Person, TelegramAPI, make_settings, running_bot
 
 from bot.core import Core
 from bot.settings import Settings
+from tests.standins.telegram_api import TelegramAPI
+from tests.support.telegram_bot import Person, make_settings, running_bot
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from telegram_testing import Person, make_settings, running_bot
 
 from adapters.cli import _fail
 from adapters.telegram import build_application, deliverer, run_telegram
@@ -22,6 +21,7 @@ from bot.ports.store import Address
 from bot.settings import Settings
 from dialogs.model import Button, Reply
 from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
+from tests.support.telegram_bot import Person, make_settings, running_bot
 
 NAME_Q = "Who is this about?"
 INTRO = "Hi. I'm Threshold"

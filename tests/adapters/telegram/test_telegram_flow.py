@@ -7,12 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from telegram_testing import Person, make_settings, running_bot
-
 from bot.core import Core
 from bot.ports.store import UserKey
 from bot.sqlite.export import NOT_PERSONAL
 from tests.standins.telegram_api import USER_ID, USERNAME, TelegramAPI
+from tests.support.telegram_bot import Person, make_settings, running_bot
 
 KEY = UserKey("telegram", str(USER_ID))
 NAME_Q = "Who is this about?"

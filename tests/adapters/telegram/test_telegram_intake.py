@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram_testing import Person
-
 from bot.core import Core
 from tests.standins.telegram_api import USER_ID, TelegramAPI
+from tests.support.telegram_bot import Person
 
 OTHER = 777001
 HELP = "Here is what I can do"

@@ -10,14 +10,14 @@ import struct
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from telegram_testing import Person
-from test_telegram_flow import KEY, whole_reflection
 
 from bot.core import Core
 from bot.logs import HumanFormatter
 from bot.ports.store import AnswerRow, FinishedRecord, TurnWrite
 from dialogs.model import State
+from tests.adapters.telegram.test_telegram_flow import KEY, whole_reflection
 from tests.standins.telegram_api import TOKEN, USER_ID, TelegramAPI
+from tests.support.telegram_bot import Person
 
 CANARY_NAME = "Zorblatt"
 CANARY_NOTE = "canary-4d1e the quiet after dinner"

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from telegram_testing import Person, TelegramAPI, make_settings
 
 from adapters.telegram import run_telegram
 from bot.core import Core, open_core
 from bot.ports.store import UserKey
 from bot.settings import Settings
-from tests.standins.telegram_api import USER_ID
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bot"))
-from scheduler_testing import outcomes, subscribe
+from tests.standins.telegram_api import USER_ID, TelegramAPI
+from tests.support.schedules import outcomes, subscribe
+from tests.support.telegram_bot import Person, make_settings
 
 START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NINE = START + timedelta(hours=1)

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
-from telegram_testing import Person, TelegramAPI
 
-from tests.adapters.service_testing import (
+from tests.standins.telegram_api import TOKEN, TelegramAPI
+from tests.support.services import (
     STOP_WITHIN,
     Service,
     clean_env,
@@ -21,7 +21,7 @@ from tests.adapters.service_testing import (
     get,
     until_answers,
 )
-from tests.standins.telegram_api import TOKEN
+from tests.support.telegram_bot import Person
 
 NAME = "Who is this about?"
 KIND = "What kind of connection is it?"

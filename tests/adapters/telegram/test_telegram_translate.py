@@ -24,6 +24,7 @@ from adapters.telegram.translate import (
     utf16_len,
 )
 from dialogs.model import Attachment, Button, Command, Pick, Reply, Text, Unsupported
+from tests.support.words import SCRIPT
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 BOT = "threshold_test_bot"
@@ -125,25 +126,26 @@ FILE = {"file_id": "f", "file_unique_id": "u"}
                     "is_video": False,
                 }
             },
-            "a sticker",
+            "sticker",
         ),
-        ({"photo": [{**FILE, "width": 1, "height": 1}], "caption": "them"}, "a photo"),
-        ({"voice": {**FILE, "duration": 3}}, "a voice message"),
-        ({"video_note": {**FILE, "length": 1, "duration": 1}}, "a video message"),
-        ({"document": {**FILE, "file_name": "x.pdf"}}, "a file"),
+        ({"photo": [{**FILE, "width": 1, "height": 1}], "caption": "them"}, "photo"),
+        ({"voice": {**FILE, "duration": 3}}, "voice"),
+        ({"video_note": {**FILE, "length": 1, "duration": 1}}, "video_note"),
+        ({"document": {**FILE, "file_name": "x.pdf"}}, "document"),
         (
             {
                 "animation": {**FILE, "width": 1, "height": 1, "duration": 1},
                 "document": {**FILE},
             },
-            "a GIF",
+            "animation",
         ),
-        ({"location": {"latitude": 1.0, "longitude": 2.0}}, "a location"),
-        ({"contact": {"phone_number": "1", "first_name": "A"}}, "a contact"),
+        ({"location": {"latitude": 1.0, "longitude": 2.0}}, "location"),
+        ({"contact": {"phone_number": "1", "first_name": "A"}}, "contact"),
     ],
 )
 def test_what_is_not_text_is_unsupported_and_named(fields: dict[str, Any], what: str) -> None:
     assert to_event(update(message=message(**fields)), AT) == Unsupported(what, AT)
+    assert f"thing.{what}" in SCRIPT.messages  # the content names it to the person
 
 
 def test_an_edited_message_is_unsupported() -> None:
@@ -189,9 +191,11 @@ def test_blocking_the_bot_is_recognised_and_is_no_event() -> None:
 # --------------------------------------------------------------------------------------------
 # group_reply
 
+WORDS = {"text": SCRIPT.say("private_only"), "button_label": SCRIPT.say("private_button")}
+
 
 def test_a_group_command_to_the_bot_gets_a_deep_link_to_a_private_chat() -> None:
-    kwargs = group_reply(text_update("/checkin", GROUP), BOT)
+    kwargs = group_reply(text_update("/checkin", GROUP), BOT, **WORDS)
     assert kwargs is not None
     markup = kwargs["reply_markup"]
     assert isinstance(markup, InlineKeyboardMarkup)
@@ -202,7 +206,7 @@ def test_a_group_command_to_the_bot_gets_a_deep_link_to_a_private_chat() -> None
 
 @pytest.mark.parametrize("command", ["/help", "/forget", "/export"])
 def test_other_group_commands_link_without_a_payload(command: str) -> None:
-    kwargs = group_reply(text_update(command, GROUP), BOT)
+    kwargs = group_reply(text_update(command, GROUP), BOT, **WORDS)
     assert kwargs is not None
     assert kwargs["reply_markup"].inline_keyboard[0][0].url == f"https://t.me/{BOT}"
 
@@ -211,15 +215,15 @@ def test_other_group_commands_link_without_a_payload(command: str) -> None:
     "text", ["my partner ignores me", "/checkin@some_other_bot", "/ checkin", "Sam"]
 )
 def test_the_bot_stays_quiet_in_a_group_otherwise(text: str) -> None:
-    assert group_reply(text_update(text, GROUP), BOT) is None
+    assert group_reply(text_update(text, GROUP), BOT, **WORDS) is None
 
 
 def test_group_reply_is_nothing_in_a_private_chat() -> None:
-    assert group_reply(text_update("/checkin"), BOT) is None
+    assert group_reply(text_update("/checkin"), BOT, **WORDS) is None
 
 
 def test_a_mention_of_this_bot_in_any_case_counts() -> None:
-    assert group_reply(text_update(f"/checkin@{BOT.upper()}", GROUP), BOT) is not None
+    assert group_reply(text_update(f"/checkin@{BOT.upper()}", GROUP), BOT, **WORDS) is not None
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from telegram_testing import Person, make_settings, running_bot
 
 from bot.core import Core, open_core
 from bot.settings import Settings
 from tests.standins.telegram_api import USER_ID, TelegramAPI
+from tests.support.telegram_bot import Person, make_settings, running_bot
 
 SECRET = "webhook-secret-" + "7" * 32
 HELP = "Here is what I can do"

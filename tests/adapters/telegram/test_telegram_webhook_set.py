@@ -8,12 +8,12 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from telegram_testing import Person, make_settings
 
 from adapters.cli import main
 from adapters.telegram import run_telegram
 from bot.core import open_core
 from tests.standins.telegram_api import TOKEN, TelegramAPI
+from tests.support.telegram_bot import Person, make_settings
 
 SECRET = "webhook-secret-" + "5" * 32
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.standins.discord_api import payloads
 from tests.standins.discord_api.payloads import (
@@ -101,7 +101,7 @@ class DiscordAPI:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = self._runner.addresses[0][1]
         return self
 
     async def close(self) -> None:
@@ -183,10 +183,11 @@ class DiscordAPI:
         self, user: User, name: str, options: JSON | None = None, *, guild: bool = False
     ) -> Interaction:
         """``user`` runs ``/name`` in the server's channel (``guild``) or in their DM."""
-        data = {"id": str(self.snowflake()), "name": name, "type": 1, "options": []}
+        given: list[JSON] = []
         for key, value in (options or {}).items():
             kind = 4 if isinstance(value, int) else 3
-            data["options"].append({"name": key, "type": kind, "value": value})
+            given.append({"name": key, "type": kind, "value": value})
+        data: JSON = {"id": str(self.snowflake()), "name": name, "type": 1, "options": given}
         if guild and GUILD_ID in [int(k) for k in self.commands if k != "global"]:
             data["guild_id"] = str(GUILD_ID)
         return await self._interact(2, user, data, guild=guild)
@@ -462,7 +463,8 @@ async def _read_body(
     names: list[str] = []
     reader = await request.multipart()
     async for part in reader:
-        data = await part.read()  # type: ignore[union-attr]
+        assert isinstance(part, BodyPartReader), "a form's parts are fields, not nested forms"
+        data = await part.read()
         names.append(part.name or "")
         if part.name == "payload_json":
             body = json.loads(data)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 __all__ = ["CORRECTIONS", "SPEC", "OpenApiSpec", "Route", "Verdict", "spec"]
@@ -121,7 +121,7 @@ class OpenApiSpec:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = _corrected(document)
         self.version: str = self.document["info"]["version"]
-        resource = Resource(contents=self.document, specification=DRAFT202012)
+        resource = DRAFT202012.create_resource(self.document)
         self._registry: Registry[Any] = Registry().with_resource(BASE, resource)
         self.routes = sorted(_routes(self.document), key=lambda r: -r.literals)
 
@@ -307,7 +307,12 @@ def _leaves(error: ValidationError) -> Iterator[tuple[list[str], str, str]]:
     """``(path, code, message)`` for each thing Discord would name in its ``errors`` tree; a
     union's error is the error of the member the value was meant to be (its ``type`` says)."""
     path = [str(p) for p in error.absolute_path]
-    kind, limit, schema = error.validator, error.validator_value, error.schema
+    kind, schema = error.validator, error.schema
+    # An error jsonschema raises for a keyword names it and the schema object holding it; only
+    # a ``false`` schema's own error has neither, and ``false`` stands here only as the value of
+    # ``additionalProperties``, whose error is that keyword's.
+    assert isinstance(kind, str) and isinstance(schema, Mapping), error
+    limit: Any = error.validator_value  # the keyword's value: any JSON
     if kind in ("oneOf", "anyOf") and error.context:
         branch = _meant(error)
         if branch is not None:
@@ -325,6 +330,7 @@ def _leaves(error: ValidationError) -> Iterator[tuple[list[str], str, str]]:
                 yield [*path, name], "BASE_TYPE_REQUIRED", "This field is required"
     elif kind == "additionalProperties":
         listed = schema.get("properties", {})
+        assert isinstance(error.instance, dict), "additionalProperties looks at objects only"
         for name in error.instance:
             if name not in listed:
                 yield [*path, name], "UNKNOWN_FIELD", "This field is not in the API."
@@ -379,7 +385,8 @@ def _kinds(error: ValidationError) -> Iterator[Any]:
     """The ``type`` values a union's members take (from their failed ``enum``/``const``)."""
     for sub in error.context or []:
         if sub.validator in ("enum", "const") and list(sub.absolute_path)[-1:] == ["type"]:
-            yield from sub.validator_value if sub.validator == "enum" else [sub.validator_value]
+            value: Any = sub.validator_value  # the keyword's value: a list for enum
+            yield from value if sub.validator == "enum" else [value]
 
 
 def _type_error(expected: Any, value: Any) -> tuple[str, str]:

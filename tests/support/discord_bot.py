@@ -34,14 +34,14 @@ SAM = User(4200000000000000002, "sam")
 
 
 def make_settings(api: DiscordAPI, db_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": f"sqlite:///{db_path}",
         "discord_token": TOKEN,
         "discord_api_url": api.api_url,
         "discord_gateway_url": api.gateway_url,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass

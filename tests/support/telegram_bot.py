@@ -1,38 +1,30 @@
 """What the Telegram adapter's tests share: settings pointing at the stand-in, the real bot
-running against it, and a person driving a private chat.
-
-Imported as ``telegram_testing`` (a name of its own, unlike ``conftest``, so it cannot be
-mistaken for another folder's).
-"""
+running against it, and a person driving a private chat."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # for tests.standins (as pytest's pythonpath = ["."] would)
-
-from adapters.telegram import run_telegram  # noqa: E402
-from bot.core import Core, open_core  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.standins.telegram_api import TOKEN, USER_ID, Sent, TelegramAPI  # noqa: E402
+from adapters.telegram import run_telegram
+from bot.core import Core, open_core
+from bot.settings import Settings
+from tests.standins.telegram_api import TOKEN, USER_ID, Sent, TelegramAPI
 
 POLL_TIMEOUT = 1.0
 
 
 def make_settings(api: TelegramAPI, db_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": f"sqlite:///{db_path}",
         "telegram_token": TOKEN,
         "telegram_api_url": api.url,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @contextlib.asynccontextmanager

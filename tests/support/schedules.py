@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_testing import Clock
 
 from bot.conversations import Conversations
 from bot.ports.schedule import ScheduleStore
@@ -28,12 +27,13 @@ from bot.schedule.recurrence import next_occurrence
 from bot.schedule.scheduler import Scheduler
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
-from dialogs.model import Reply, State
+from dialogs.model import JSON, Reply, State
 from dialogs.script import Script
 from tests import pg_testing
+from tests.support.chats import Clock
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-"""An hour after ``bot_testing.START`` (08:00 on Saturday 1 March 2025)."""
+"""An hour after ``tests.support.clocks.START`` (08:00 on Saturday 1 March 2025)."""
 
 Where = Path | str
 """An SQLite file's path, or a PostgreSQL URL."""
@@ -93,7 +93,7 @@ async def subscribe(
     key = UserKey(platform, user)
     saved = await store.load(key)
     state = saved.state if saved else State()
-    mantras = {"enabled": True, "time": time, "tz": tz, "days": days}
+    mantras: dict[str, JSON] = {"enabled": True, "time": time, "tz": tz, "days": days}
     turn = TurnWrite(
         state=State(mantras=mantras, people=state.people, intro_seen=True),
         address=Address(platform, chat_id or f"chat-{user}"),

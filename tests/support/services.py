@@ -5,7 +5,6 @@ chat, what it prints, signals, and the exit status with how long it took. It run
 own event loop, so a loopback stand-in (the Telegram Bot API) can serve it from the same loop.
 :func:`get` asks an HTTP endpoint; :func:`free_port` finds a port to give ``HEALTH_PORT``.
 
-Imported as ``service_testing`` (a name of its own, like ``telegram_testing``).
 """
 
 from __future__ import annotations

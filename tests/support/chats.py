@@ -1,4 +1,4 @@
-"""What the core tests share: a settable clock, a chat driver and a whole reflection.
+"""What the core tests share: a chat driver, a whole reflection, and the clock they run on.
 
 ``Chat`` is no stand-in: it sends real events through the real ``Conversations`` service (and
 so the real machine and store) and keeps the replies of the last turn.
@@ -7,27 +7,14 @@ so the real machine and store) and keeps the replies of the last turn.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from bot.conversations import Conversations
 from bot.ports.store import Address, UserKey
 from dialogs.model import Button, Command, Event, Pick, Reply, Text
+from tests.support.clocks import START, Clock
 
-START = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    """A settable clock: tests move time, nothing sleeps."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+__all__ = ["REFLECTION", "START", "Chat", "Clock", "chat_for", "play"]
 
 
 @dataclass

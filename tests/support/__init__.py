@@ -1,0 +1,1 @@
+"""What many tests share: the content's words, clocks and chats (``tests.support.*``)."""
