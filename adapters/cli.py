@@ -11,7 +11,9 @@ anything (:mod:`adapters.doctor`); ``threshold healthcheck`` asks a running bot'
 
 Two more commands look after encryption at rest: ``threshold new-key`` prints a fresh key, and
 ``threshold rotate-key`` re-encrypts the database under ``NEW_ENCRYPTION_KEY`` (or, with
-``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``.
+``--decrypt``, stores it unencrypted again); see ``docs/encryption.md``. ``threshold migrate-db``
+moves an SQLite file to PostgreSQL, checked row for row (:mod:`bot.postgres.moving`);
+``threshold webhook set`` tells Telegram the webhook once, for several webhook workers.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "new-key":
         print(crypto.new_key(), flush=True)
         return 0
+    if args.command == "migrate-db":
+        return _guarded(lambda: migrate_db(args.source, args.target))
     try:
         settings = load_settings()
         if args.command == "healthcheck":
@@ -116,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
         if args.command == "rotate-key":
             return rotate_key(settings, decrypt=args.decrypt)
+        if args.command == "webhook":
+            return webhook_set(settings)
         platforms = configured_platforms(settings) if args.command == "run" else []
         _configure_logging(settings, console=not platforms)
         hint = no_tokens_hint() if args.command == "run" and not platforms else None
@@ -177,6 +183,23 @@ def _parser() -> argparse.ArgumentParser:
         "ENCRYPTION_KEY (unset if the data is not encrypted yet) to NEW_ENCRYPTION_KEY. "
         "Stop Threshold first; afterwards put the new key in ENCRYPTION_KEY.",
     )
+    hook = commands.add_parser(
+        "webhook",
+        help="tell Telegram the webhook once (for several webhook workers)",
+        description="Call setWebhook with TELEGRAM_WEBHOOK_URL and its secret, once, so that "
+        "webhook workers behind a load balancer can run with TELEGRAM_WEBHOOK_SET_AT_START=false.",
+    )
+    hook.add_argument("action", choices=["set"])
+    move = commands.add_parser(
+        "migrate-db",
+        help="move an SQLite database to PostgreSQL, checked row for row",
+        description="Copy every row of an SQLite file into an empty PostgreSQL database in one "
+        "transaction, compare both row for row, and commit only if they match. Stop Threshold "
+        "first; afterwards set DATABASE_URL to the PostgreSQL URL. Sealed values move as they "
+        "are: keep the same ENCRYPTION_KEY.",
+    )
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
     rotate.add_argument(
         "--decrypt",
         action="store_true",
@@ -200,21 +223,70 @@ def rotate_key(settings: Settings, *, decrypt: bool) -> int:
         raise ConfigError("NEW_ENCRYPTION_KEY is the same as ENCRYPTION_KEY; nothing to do.")
     old_cipher = crypto.cipher_for(old, "ENCRYPTION_KEY")
     new_cipher = crypto.cipher_for(new, "NEW_ENCRYPTION_KEY")
-    count = rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+    if settings.uses_postgres:
+        from bot.postgres.seals import rotate
+        from bot.postgres.support import where
+
+        count = asyncio.run(rotate(settings.database_url, old_cipher, new_cipher))
+        place = where(settings.database_url)
+    else:
+        count = rotate_file(settings.sqlite_path, old_cipher, new_cipher)
+        place = str(settings.sqlite_path)
     if decrypt:
         print(
-            f"Decrypted {count} stored values in {settings.sqlite_path}. "
+            f"Decrypted {count} stored values in {place}. "
             "Now remove ENCRYPTION_KEY before starting Threshold.",
             flush=True,
         )
     else:
         print(
-            f"Re-encrypted {count} stored values in {settings.sqlite_path} under the new key. "
+            f"Re-encrypted {count} stored values in {place} under the new key. "
             "Now set ENCRYPTION_KEY to the new key and remove NEW_ENCRYPTION_KEY before "
             "starting Threshold.",
             flush=True,
         )
     return 0
+
+
+def migrate_db(source: str, target: str) -> int:
+    """``threshold migrate-db``: one line on stdout saying what moved and what to do next."""
+    from bot.postgres.moving import move
+    from bot.postgres.support import is_postgres_url, where
+    from bot.settings import SQLITE_PREFIX
+
+    if not source.startswith(SQLITE_PREFIX) or len(source) == len(SQLITE_PREFIX):
+        raise ConfigError("--from must be an SQLite URL: sqlite:///data/threshold.db")
+    if not is_postgres_url(target):
+        raise ConfigError("--to must be a PostgreSQL URL: postgresql://user@host:5432/dbname")
+    path = Path(source[len(SQLITE_PREFIX) :])
+    moved = asyncio.run(move(path, target))
+    tables = ", ".join(f"{table} {n}" for table, n in moved.rows.items() if n)
+    print(
+        f"Moved {sum(moved.rows.values())} rows ({tables}) from {path} to {where(target)}, "
+        "checked row for row. Now set DATABASE_URL to that database and start Threshold; "
+        "keep the file as a backup.",
+        flush=True,
+    )
+    return 0
+
+
+def webhook_set(settings: Settings) -> int:
+    from adapters.telegram.runner import set_webhook_once
+
+    webhook = asyncio.run(set_webhook_once(settings))
+    print(
+        f"Telegram now posts updates to {webhook.url}. Run every webhook worker with "
+        "TELEGRAM_WEBHOOK_SET_AT_START=false.",
+        flush=True,
+    )
+    return 0
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    try:
+        return command()
+    except ThresholdError as exc:
+        return _fail(str(exc))
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -173,12 +173,13 @@ class Conversations:
         self, key: UserKey, event: Event, address: Address | None
     ) -> tuple[Step, str | None]:
         for attempt in (1, 2):
-            saved = await self._store.load(key)
-            state, version = (saved.state, saved.version) if saved else (State(), 0)
-            result = dialogs.step(state, event, self._script)
-            turn = turn_write(result, self._kinds, address=address, at=event.at)
             try:
-                await self._store.save(key, turn, expected_version=version)
+                async with self._store.turn(key):  # across processes; the step is pure
+                    saved = await self._store.load(key)
+                    state, version = (saved.state, saved.version) if saved else (State(), 0)
+                    result = dialogs.step(state, event, self._script)
+                    turn = turn_write(result, self._kinds, address=address, at=event.at)
+                    await self._store.save(key, turn, expected_version=version)
             except StaleWrite:
                 if attempt == 2:
                     raise

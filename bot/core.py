@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for
+from bot.databases import open_schedule, open_store, where
 from bot.health import Health, check_health
 from bot.metrics import Metrics
 from bot.ports.delivery import Deliverer
@@ -26,8 +27,6 @@ from bot.safety_resources import script_for
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import Scheduler
 from bot.settings import Settings
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
 
@@ -151,12 +150,12 @@ async def open_core(
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = cipher_for(key)
     async with AsyncExitStack() as stack:
-        store = await stack.enter_async_context(SqliteStore(settings.sqlite_path, cipher=cipher))
+        store: Store = await stack.enter_async_context(open_store(settings, cipher=cipher))
         metrics = Metrics()
         conversations = Conversations(store, script, metrics=metrics)
         deliverers: dict[str, Deliverer] = {}
         schedule = await stack.enter_async_context(
-            SqliteSchedule(settings.sqlite_path, clock=clock, cipher=cipher)
+            open_schedule(settings, clock=clock, cipher=cipher)
         )
         scheduler = await stack.enter_async_context(
             Scheduler(
@@ -177,7 +176,7 @@ async def open_core(
         )
         logger.info(
             "core ready (database %s, %s)",
-            settings.sqlite_path,
+            where(settings),
             "encrypted at rest" if cipher.enabled else "not encrypted",
         )
         yield Core(

@@ -7,7 +7,8 @@ ThresholdError
 │   ├── StoreUnavailable         the database cannot be opened, read or written (path in message)
 │   │   └── EncryptedDataUnreadable  a sealed value: no key, the wrong key, or not its own cell
 │   ├── StaleWrite               someone else saved this conversation first (version check)
-│   └── MigrationError           the schema cannot be applied, or the database is newer
+│   ├── MigrationError           the schema cannot be applied, or the database is newer
+│   └── MoveRefused              threshold migrate-db did not move (or rolled back): nothing changed
 └── DeliveryError                a message the bot speaks first could not be delivered
     ├── RecipientUnreachable     the person blocked the bot, closed their DMs, left
     └── DeliveryFailed           the platform refused or failed it for now; later may work
@@ -44,6 +45,10 @@ class MigrationError(StoreError):
     """The schema cannot be brought up to date."""
 
 
+class MoveRefused(StoreError):
+    """``threshold migrate-db`` was not started, or was rolled back: nothing changed."""
+
+
 class EncryptedDataUnreadable(StoreUnavailable):
     """A stored value cannot be opened: sealed under another key (rotated while this process
     ran), altered, moved from another row, or plain where the database is encrypted."""
@@ -67,6 +72,7 @@ __all__ = [
     "DeliveryFailed",
     "EncryptedDataUnreadable",
     "MigrationError",
+    "MoveRefused",
     "RecipientUnreachable",
     "StaleWrite",
     "StoreError",

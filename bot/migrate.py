@@ -29,10 +29,11 @@ class Migration:
     sql: str
 
 
-def shipped() -> list[Migration]:
-    """The migration files in ``bot/migrations``, in order."""
+def shipped(package: str = "bot.migrations") -> list[Migration]:
+    """The migration files in ``package`` (SQLite's ``bot/migrations`` unless told; PostgreSQL
+    has its own, :mod:`bot.postgres.migrations`), in order."""
     found = []
-    for entry in resources.files("bot.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))

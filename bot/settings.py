@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import ConfigError
 
 SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 DEFAULT_DATABASE_URL = "sqlite:///data/threshold.db"
 _LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -24,8 +25,9 @@ _LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 class Settings(BaseSettings):
     """What the person running the bot configures.
 
-    ``DATABASE_URL`` is ``sqlite:///relative/path.db`` (relative to the working directory) or
-    ``sqlite:////absolute/path.db``. Tokens are secrets; an empty value counts as unset.
+    ``DATABASE_URL`` is ``sqlite:///relative/path.db`` (relative to the working directory),
+    ``sqlite:////absolute/path.db``, or ``postgresql://user@host:5432/dbname`` (several
+    processes on one database: docs/hosting.md). Tokens are secrets; an empty value counts as unset.
     """
 
     model_config = SettingsConfigDict(
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
     """Checked (in constant time, before the body is read) against
     ``X-Telegram-Bot-Api-Secret-Token`` on every webhook request: 32 to 256 characters, or
     unset to derive one from the token."""
+    telegram_webhook_set_at_start: bool = True
+    """Each process tells Telegram the webhook when it starts. ``false`` for several webhook
+    workers behind a load balancer: ``threshold webhook set`` tells it once."""
     discord_guild_id: int | None = None
     """Sync the slash commands to this server at once (for development) instead of globally."""
     discord_api_url: str = "https://discord.com/api/v10"
@@ -90,13 +95,16 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _sqlite_only(cls, value: str) -> str:
+    def _known_database(cls, value: str) -> str:
         value = value.strip()
+        for prefix in POSTGRES_PREFIXES:
+            if value.startswith(prefix) and len(value) > len(prefix):
+                return value
         if not value.startswith(SQLITE_PREFIX) or len(value) == len(SQLITE_PREFIX):
             raise ValueError(
                 "must look like sqlite:///data/threshold.db (a path relative to "
-                "the working directory) or sqlite:////absolute/path.db; "
-                "no other database is supported yet"
+                "the working directory), sqlite:////absolute/path.db, or "
+                "postgresql://user@host:5432/dbname"
             )
         return value
 
@@ -130,8 +138,17 @@ class Settings(BaseSettings):
         return level
 
     @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(POSTGRES_PREFIXES)
+
+    @property
     def sqlite_path(self) -> Path:
-        """The database file: relative paths are relative to the working directory."""
+        """The database file: relative paths are relative to the working directory. Asked of a
+        PostgreSQL URL, a :class:`ConfigError` (a command that works on the file only)."""
+        if self.uses_postgres:
+            raise ConfigError(
+                "DATABASE_URL names a PostgreSQL server; this works on an SQLite file only."
+            )
         return Path(self.database_url[len(SQLITE_PREFIX) :])
 
     @property

@@ -1,4 +1,5 @@
-"""What every test shares: a call the platform's published API does not allow fails the test.
+"""What every test shares: a call the platform's published API does not allow fails the test;
+a PostgreSQL server (``pg_url``: a fresh schema on it per test, :mod:`tests.pg_testing`).
 
 The loopback Telegram and Discord refuse such a call as the platform would and note it in
 :data:`tests.standins.refusals.REFUSALS`. Unless the test expected it (the ``spec_refusals``
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests import pg_testing
 from tests.standins.refusals import REFUSALS
 
 
@@ -30,3 +32,21 @@ def _nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
     if refused and REFUSALS.strict and request.node.get_closest_marker("spec_refusals") is None:
         listing = "\n  ".join(str(r) for r in refused)
         pytest.fail(f"the stand-ins refused calls the API spec does not allow:\n  {listing}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """The PostgreSQL server's URL for this session (:mod:`tests.pg_testing`), or ``None``."""
+    with pg_testing.server() as (url, why):
+        if url is None:
+            print(f"\n{why}")
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str | None) -> Iterator[str]:
+    """A fresh schema of its own on the server, for one test."""
+    if pg_server is None:
+        pytest.skip("no PostgreSQL server (see the line printed at the start)")
+    with pg_testing.fresh_schema(pg_server) as url:
+        yield url

@@ -23,6 +23,10 @@ SAMPLE_ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe")
 
 def check_database(settings: Settings) -> list[Finding]:
     """The SQLite file: reachable, writable and migrated (or creatable, if it is not there)."""
+    if settings.uses_postgres:
+        from adapters.doctor import postgres
+
+        return postgres.check_database(settings)
     path = settings.sqlite_path
     topic = "database"
     if path.is_dir():
@@ -138,6 +142,10 @@ def _zone_loads(name: str) -> bool:
 def check_encryption(settings: Settings) -> list[Finding]:
     """``ENCRYPTION_KEY``: absent (answers stored as typed), or a well-formed key; whether it is
     the key the database was sealed with is checked when ``threshold run`` opens it."""
+    if settings.uses_postgres:
+        from adapters.doctor import postgres
+
+        return postgres.check_encryption(settings)
     topic = "encryption"
     key = secret(settings.encryption_key)
     check = _key_check(settings.sqlite_path)

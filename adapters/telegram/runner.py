@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
@@ -319,25 +319,56 @@ async def _webhook(app: App, webhook: Webhook, core: Core, inbox: _Inbox) -> Asy
         ) from None
     pump = asyncio.create_task(inbox.run(), name="telegram-inbox")
     try:
-        try:
-            await with_retries(
-                lambda: app.bot.set_webhook(
-                    url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                ),
-                "setWebhook",
-            )
-        except TelegramError as exc:
-            raise ConfigError(
-                f"Telegram refused the webhook {webhook.url} ({exc}); check TELEGRAM_WEBHOOK_URL."
-            ) from None
+        if core.settings.telegram_webhook_set_at_start:
+            await set_webhook(app.bot, webhook)
+        else:
+            logger.info("telegram: webhook left as `threshold webhook set` made it")
         yield
     finally:
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump
         await server.__aexit__(None, None, None)
+
+
+async def set_webhook(bot: Any, webhook: Webhook) -> None:
+    """Tell Telegram where to post updates (``setWebhook``), with the secret it must send."""
+    try:
+        await with_retries(
+            lambda: bot.set_webhook(
+                url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            ),
+            "setWebhook",
+        )
+    except TelegramError as exc:
+        raise ConfigError(
+            f"Telegram refused the webhook {webhook.url} ({exc}); check TELEGRAM_WEBHOOK_URL."
+        ) from None
+
+
+async def set_webhook_once(settings: Settings) -> Webhook:
+    """``threshold webhook set``: ``setWebhook`` once for every webhook worker (which then run
+    with ``TELEGRAM_WEBHOOK_SET_AT_START=false``), without starting the bot."""
+    webhook = webhook_config(settings)
+    if webhook is None:
+        raise ConfigError("TELEGRAM_WEBHOOK_URL is not set: long polling needs no webhook.")
+    token = _token(settings)
+    api = settings.telegram_api_url.rstrip("/")
+    with token_kept_out_of_logs(token):
+        try:
+            bot = Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+            async with bot:
+                await set_webhook(bot, webhook)
+        except InvalidToken:
+            raise ConfigError(BAD_TOKEN) from None
+        except TelegramError as exc:
+            raise ConfigError(
+                f"Could not reach the Telegram Bot API at {settings.telegram_api_url} "
+                f"({type(exc).__name__}); check the network and TELEGRAM_API_URL."
+            ) from None
+    return webhook
 
 
 @contextlib.asynccontextmanager

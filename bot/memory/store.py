@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from bot.ports.store import (
     answers_from_rows,
     from_db_time,
     mantras_json,
+    no_lock,
     page_count,
     to_db_time,
     utc_now,
@@ -124,6 +126,9 @@ class MemoryStore:
         return row_id
 
     # -- conversations ------------------------------------------------------------------------
+
+    def turn(self, key: UserKey) -> AbstractAsyncContextManager[None]:
+        return no_lock(key)
 
     async def load(self, key: UserKey) -> Saved | None:
         await self._tick()

@@ -12,7 +12,7 @@ one. Outcomes of a delivery (one row of ``delivery_log``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -89,6 +89,19 @@ class Housekept:
     pruned: int = 0
 
 
+BURST_SECONDS = 0.1
+"""A platform's overall send bucket holds this many seconds' worth of sends (at least one),
+whether it is the process's own (:mod:`bot.schedule.fanout`) or shared by every process."""
+
+
+class SendBudget(Protocol):
+    """A platform's send budget shared by every process on the database."""
+
+    async def acquire(self) -> None:
+        """Return when one more message may be sent."""
+        ...
+
+
 class ScheduleStore(Protocol):
     """Where the scheduler claims due work and records each delivery's outcome."""
 
@@ -128,12 +141,24 @@ class ScheduleStore(Protocol):
         ``unconfirmed`` (their process died), and delete finished log rows older than ``keep``."""
         ...
 
+    def watch(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` when something may have become due elsewhere (another process
+        scheduled or claimed it), so the scheduler need not wait for its next tick. Optional in
+        effect: a store that cannot tell does nothing, and the tick finds it."""
+        ...
+
+    def shared_budget(self, platform: str, per_second: float) -> SendBudget | None:
+        """The budget of ``platform`` that every process on this database shares, or ``None``
+        when this process's own limiter is the whole budget (one process per database)."""
+        ...
+
     async def close(self) -> None: ...
 
 
 GONE = "gone"
 
 __all__ = [
+    "BURST_SECONDS",
     "CANCELLED",
     "CLAIMED",
     "FAILED",
@@ -150,4 +175,5 @@ __all__ = [
     "Graces",
     "Housekept",
     "ScheduleStore",
+    "SendBudget",
 ]

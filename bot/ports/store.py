@@ -12,7 +12,8 @@ Times are timezone-aware UTC ``datetime`` in Python and fixed-width ISO-8601 UTC
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -184,6 +185,13 @@ class InboxItem:
 class Store(Protocol):
     """Where conversations, records, schedules and due deliveries live."""
 
+    def turn(self, key: UserKey) -> AbstractAsyncContextManager[None]:
+        """Held around one turn's load, step and save: no other turn of ``key`` runs in any
+        process sharing the database until it is left (PostgreSQL: an advisory lock; one file
+        or memory: nothing more than the service's own per-person lock). Nothing slow (no
+        platform call) is done while it is held. ``expected_version`` stays the real guard."""
+        ...
+
     async def load(self, key: UserKey) -> Saved | None:
         """The person's conversation, or ``None`` if nothing is stored (version 0)."""
         ...
@@ -243,6 +251,12 @@ CLAIM_LEASE_SECONDS = 600
 """How long a claimed due item stays reserved for the process that claimed it."""
 INBOX_KEEP_SECONDS = 86_400
 """How long the id of an applied update is kept (Telegram gives up redelivering within a day)."""
+
+
+@asynccontextmanager
+async def no_lock(key: UserKey) -> AsyncIterator[None]:
+    """:meth:`Store.turn` of a store that only one process writes at a time."""
+    yield
 
 
 def utc_now() -> datetime:

@@ -5,7 +5,9 @@ Each platform gets a :class:`Lane`: a bounded queue, a few workers, and two limi
 
 * one for the platform overall (Telegram: 25 messages/s by default; the platform allows about
   30). Its burst is kept to a tenth of a second's worth, so a platform that counts per second
-  never sees more than the rate in any second, however the sends bunch up on the way;
+  never sees more than the rate in any second, however the sends bunch up on the way. With
+  several processes on one PostgreSQL database it is their shared budget instead
+  (:mod:`bot.postgres.budget`), so all of them together keep to the rate;
 * one per chat (Telegram: 1 message/s in a chat), created on first use and dropped once idle.
 
 A worker takes a per-chat token before the overall one, so waiting for one busy chat never holds
@@ -25,13 +27,13 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from bot.ports.schedule import Delivery
+from bot.ports.schedule import BURST_SECONDS, Delivery, SendBudget
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[Delivery], Awaitable[None]]
-BURST_SECONDS = 0.1
-"""The overall bucket holds this many seconds' worth of sends (at least one)."""
+Budgets = Callable[[str, float], SendBudget | None]
+"""A platform's budget shared with other processes (``ScheduleStore.shared_budget``), if any."""
 QUEUE_SECONDS = 4.0
 """A lane holds about this many seconds of sends in memory; the rest wait in the database."""
 MAX_QUEUE = 4096
@@ -102,7 +104,14 @@ class ChatLimiters:
 class Lane:
     """The sends of one platform: a queue, workers, and its limiters."""
 
-    def __init__(self, platform: str, limit: Limit, send: Send, hungry: asyncio.Event) -> None:
+    def __init__(
+        self,
+        platform: str,
+        limit: Limit,
+        send: Send,
+        hungry: asyncio.Event,
+        shared: SendBudget | None = None,
+    ) -> None:
         self.platform = platform
         self.limit = limit
         self.inflight: set[int] = set()
@@ -110,7 +119,9 @@ class Lane:
         self._send = send
         self._hungry = hungry
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
-        self._overall = overall_limiter(limit.per_second) if limit.per_second else None
+        self._overall: SendBudget | AsyncLimiter | None = None
+        if limit.per_second:
+            self._overall = shared or overall_limiter(limit.per_second)
         self._chats = ChatLimiters(limit.per_chat_per_second) if limit.per_chat_per_second else None
         self._sending = 0
         self._workers = [
@@ -177,9 +188,12 @@ class Lane:
 class Fanout:
     """One :class:`Lane` per platform, made on first use."""
 
-    def __init__(self, limits: Mapping[str, Limit], send: Send) -> None:
+    def __init__(
+        self, limits: Mapping[str, Limit], send: Send, budgets: Budgets | None = None
+    ) -> None:
         self._limits = dict(limits)
         self._send = send
+        self._budgets = budgets
         self.lanes: dict[str, Lane] = {}
         self.hungry = asyncio.Event()
         """Set when a lane's queue runs low: time to load more from the database."""
@@ -188,7 +202,11 @@ class Fanout:
         lane = self.lanes.get(platform)
         if lane is None:
             limit = self._limits.get(platform, Limit())
-            lane = self.lanes[platform] = Lane(platform, limit, self._send, self.hungry)
+            shared = None
+            if self._budgets is not None and limit.per_second:
+                shared = self._budgets(platform, limit.per_second)
+            lane = Lane(platform, limit, self._send, self.hungry, shared)
+            self.lanes[platform] = lane
         return lane
 
     @property

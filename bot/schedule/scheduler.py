@@ -120,7 +120,7 @@ class Scheduler:
         self._keep_log = keep_log
         self._claim_batch = claim_batch
         self._metrics = metrics
-        self._fanout = Fanout(limits or {}, self._deliver)
+        self._fanout = Fanout(limits or {}, self._deliver, schedule.shared_budget)
         self._ticking = asyncio.Lock()
         self._feeding = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -144,6 +144,7 @@ class Scheduler:
             next_run_time=datetime.now(UTC),
         )
         self._apscheduler.start()
+        self._schedule.watch(self._wake.set)
         self._tasks = [
             asyncio.create_task(self._ticker(), name="threshold-scheduler-ticker"),
             asyncio.create_task(self._feeder(), name="threshold-scheduler-feeder"),

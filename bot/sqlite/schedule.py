@@ -178,6 +178,12 @@ class SqliteSchedule:
     ) -> Housekept:
         return await self._run(sql.housekeep, now, graces, sending_lease, keep)
 
+    def watch(self, wake: Callable[[], None]) -> None:
+        """One file has no notifications: the scheduler's tick finds what is due."""
+
+    def shared_budget(self, platform: str, per_second: float) -> None:
+        """One file, one process sending: the fan-out's own limiter is the budget."""
+
     # -- group commit of outcome changes --------------------------------------------------------
 
     async def _mark(

@@ -28,6 +28,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -50,6 +51,7 @@ from bot.ports.store import (
     Saved,
     TurnWrite,
     UserKey,
+    no_lock,
     to_db_time,
     utc_now,
 )
@@ -228,6 +230,10 @@ class SqliteStore:
         return result
 
     # -- conversations ------------------------------------------------------------------------
+
+    def turn(self, key: UserKey) -> AbstractAsyncContextManager[None]:
+        """One file: the service's per-person lock and ``expected_version`` are enough."""
+        return no_lock(key)
 
     async def load(self, key: UserKey) -> Saved | None:
         cached = self._cache.get(key)

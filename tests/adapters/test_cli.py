@@ -283,7 +283,7 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_1(
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DATABASE_URL", "postgres://localhost/threshold"), ("LOG_LEVEL", "LOUD")],
+    [("DATABASE_URL", "mysql://localhost/threshold"), ("LOG_LEVEL", "LOUD")],
 )
 def test_a_setting_that_cannot_be_used_is_one_line_and_exit_1(
     tmp_path: Path, env: dict[str, str], name: str, value: str
@@ -293,6 +293,21 @@ def test_a_setting_that_cannot_be_used_is_one_line_and_exit_1(
     assert "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert name in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://127.0.0.1:1/threshold", "postgresql://nobody:secret@127.0.0.1:1/x"]
+)
+def test_a_postgresql_server_that_does_not_answer_is_one_line_without_the_password(
+    tmp_path: Path, env: dict[str, str], url: str
+) -> None:
+    done = run_once("chat", env={**env, "DATABASE_URL": url}, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "secret" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(
+        "threshold: Cannot open the database at postgresql://127.0.0.1:1/"
+    )
 
 
 def test_an_unknown_subcommand_shows_usage(tmp_path: Path, env: dict[str, str]) -> None:

@@ -112,3 +112,42 @@ def test_a_key_that_does_not_fit_is_one_line_and_exit_1(
     assert err.startswith("threshold: ") and len(err.splitlines()) == 1, err
     assert says in err
     assert not any(key in err for key in keys.values())
+
+
+async def test_rotate_key_on_postgresql_moves_every_sealed_value_and_back_to_plain(
+    database: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.errors import ConfigError
+    from bot.ports.store import AnswerRow, Due, FinishedRecord
+    from bot.postgres.store import PostgresStore
+
+    old, new = new_key(), new_key()
+    at = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    answers = (AnswerRow("name", value_text="Sam"), AnswerRow("reciprocity", value_int=2))
+    turn = TurnWrite(
+        State(data={"name": "Sam"}),
+        finished=(FinishedRecord("reflection", "p1", at, at, answers),),
+        schedule=(Due("checkin:p1", "checkin_reminder", at, {"person_id": "p1"}),),
+    )
+    async with PostgresStore(pg_url, cipher=cipher_for(old)) as store:
+        await store.save(KEY, turn, expected_version=0)
+        await store.inbox_put("telegram", 9, b'{"update_id": 9}')
+        before = await store.export(KEY)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    monkeypatch.setenv("ENCRYPTION_KEY", old)
+    monkeypatch.setenv("NEW_ENCRYPTION_KEY", new)
+    assert await asyncio.to_thread(main, ["rotate-key"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Re-encrypted 5 stored values in postgresql://127.0.0.1:5432/test")
+    with pytest.raises(ConfigError, match="not the key"):
+        await PostgresStore(pg_url, cipher=cipher_for(old)).open()
+    async with PostgresStore(pg_url, cipher=cipher_for(new)) as store:
+        assert await store.export(KEY) == before
+    monkeypatch.delenv("NEW_ENCRYPTION_KEY")
+    monkeypatch.setenv("ENCRYPTION_KEY", new)
+    assert await asyncio.to_thread(main, ["rotate-key", "--decrypt"]) == 0
+    async with PostgresStore(pg_url) as store:
+        assert await store.export(KEY) == before
+        assert [i.update_id for i in await store.inbox_pending("telegram", 5)] == [9]

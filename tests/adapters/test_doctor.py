@@ -228,7 +228,7 @@ def test_a_malformed_token_is_a_problem_and_is_never_shown(
 def test_a_setting_that_cannot_be_read_is_a_problem(
     place: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgres://localhost/threshold")
+    monkeypatch.setenv("DATABASE_URL", "mysql://localhost/threshold")
     status, text = report()
     assert status == 1
     assert "DATABASE_URL" in line_about(text, "settings")
@@ -407,3 +407,46 @@ def test_a_plain_http_webhook_url_is_a_problem(
     monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", url)
     status, text = report()
     assert status == 1 and "https://" in line_about(text, "Telegram")
+
+
+# --------------------------------------------------------------------------------------------
+# PostgreSQL
+
+
+async def test_a_postgresql_database_is_checked_without_being_changed(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from bot.crypto import cipher_for, new_key
+    from bot.postgres.store import PostgresStore
+    from tests.pg_testing import rows
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    status, text = await asyncio.to_thread(report)
+    assert status == 0, text
+    assert "schema migration(s) to apply" in line_about(text, "database")
+    assert rows(pg_url, "SELECT count(*) FROM information_schema.tables"
+                " WHERE table_schema = current_schema()") == [(0,)]  # fmt: skip
+    key = new_key()
+    async with PostgresStore(pg_url, cipher=cipher_for(key)):
+        pass
+    monkeypatch.setenv("ENCRYPTION_KEY", key)
+    status, text = await asyncio.to_thread(report)
+    assert status == 0, text
+    assert "schema is up to date" in line_about(text, "database")
+    assert "opens the encrypted database" in line_about(text, "encryption")
+    monkeypatch.setenv("ENCRYPTION_KEY", new_key())
+    status, text = await asyncio.to_thread(report)
+    assert status == 1 and "not the key" in line_about(text, "encryption")
+
+
+def test_a_postgresql_server_that_does_not_answer_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody:hush@127.0.0.1:1/threshold")
+    status, text = report()
+    assert status == 1
+    found = line_about(text, "database")
+    assert "PROBLEM" in found and "postgresql://127.0.0.1:1/threshold does not answer" in found
+    assert "hush" not in text

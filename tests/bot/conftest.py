@@ -1,4 +1,4 @@
-"""Fixtures for the core: the real script, a clock, both stores, the service and a chat."""
+"""Fixtures for the core: the real script, a clock, every store, the service and a chat."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from bot.conversations import Conversations
 from bot.memory.store import MemoryStore
 from bot.ports.store import Store
+from bot.postgres.store import PostgresStore
 from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.script import Script
@@ -31,15 +32,19 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(
     request: pytest.FixtureRequest, db_path: Path, clock: Clock
 ) -> AsyncIterator[Store]:
-    """The store contract runs against both implementations (aiogram's TestStorages)."""
+    """The store contract runs against every implementation (aiogram's TestStorages)."""
     if request.param == "memory":
         memory = MemoryStore(clock=clock)
         yield memory
         await memory.close()
+    elif request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        async with PostgresStore(url, clock=clock) as postgres:
+            yield postgres
     else:
         async with SqliteStore(db_path, clock=clock) as sqlite:
             yield sqlite

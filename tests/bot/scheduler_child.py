@@ -1,6 +1,7 @@
 """A scheduler process for the crash tests: ``python scheduler_child.py DB MODE SENT NOW``.
 
-It opens the real store and scheduler on ``DB`` with the clock stopped at ``NOW`` (ISO-8601)
+It opens the real store and scheduler on ``DB`` (an SQLite file's path, or a PostgreSQL URL)
+with the clock stopped at ``NOW`` (ISO-8601)
 and ticks once; the parent test kills it with SIGKILL at the moment the mode names:
 
 ``claim``  no platform is connected: the tick claims, prints ``claimed`` and waits forever;
@@ -21,10 +22,9 @@ from pathlib import Path
 from bot.ports.store import Address
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import Scheduler
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
 from dialogs import load_script
 from dialogs.model import Reply
+from tests.support.schedules import Where, open_data, open_schedule
 
 HANG_AT = 3
 
@@ -48,11 +48,11 @@ class FileDeliverer:
         await asyncio.sleep(0.001)
 
 
-async def main(db: Path, mode: str, sent: Path, now: datetime) -> None:
+async def main(db: Where, mode: str, sent: Path, now: datetime) -> None:
     def clock() -> datetime:
         return now
 
-    async with SqliteStore(db, clock=clock) as store, SqliteSchedule(db, clock=clock) as schedule:
+    async with open_data(db, clock=clock) as store, open_schedule(db, clock=clock) as schedule:
         deliverers = {}
         if mode != "claim":
             deliverers["telegram"] = FileDeliverer(sent, HANG_AT if mode == "hang" else None)
@@ -71,4 +71,5 @@ async def main(db: Path, mode: str, sent: Path, now: datetime) -> None:
 
 if __name__ == "__main__":
     database, how, sent_to, at = sys.argv[1:5]
-    asyncio.run(main(Path(database), how, Path(sent_to), datetime.fromisoformat(at)))
+    where: Where = database if database.startswith("postgresql://") else Path(database)
+    asyncio.run(main(where, how, Path(sent_to), datetime.fromisoformat(at)))

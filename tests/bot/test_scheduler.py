@@ -8,24 +8,26 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.errors import RecipientUnreachable
 from bot.metrics import Metrics
-from bot.ports.schedule import Graces
+from bot.ports.schedule import Graces, ScheduleStore
+from bot.ports.store import Store
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import SENDING_LEASE, Scheduler
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
 from dialogs.deliveries import minute
 from dialogs.script import Script
 from tests.support.chats import Clock
 from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
+    Where,
+    data,
     next_due,
+    open_data,
+    open_schedule,
     outcomes,
     recorder,
     rows,
@@ -33,9 +35,11 @@ from tests.support.schedules import (
     schedule,
     scheduler,
     subscribe,
+    where,
 )
 
-__all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pytest to find
+# the shared fixtures, for pytest to find
+__all__ = ["data", "recorder", "schedule", "scheduler", "where"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -44,14 +48,14 @@ __all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pyte
 
 async def test_due_mantras_are_delivered_once_with_stop_and_snooze(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
     script: Script,
 ) -> None:
     for user in ("a", "b", "c"):
-        await subscribe(sqlite_store, user, clock.now)
+        await subscribe(data, user, clock.now)
     clock.now = NINE - timedelta(seconds=1)
     await run(scheduler)
     assert recorder.delivered == []
@@ -69,18 +73,18 @@ async def test_due_mantras_are_delivered_once_with_stop_and_snooze(
         clock.now = later
         await run(scheduler)
     assert len(recorder.delivered) == 3
-    assert outcomes(db_path) == {"sent": 3}
-    assert next_due(db_path, "a") == "2025-03-02T09:00:00.000000+00:00"
+    assert outcomes(where) == {"sent": 3}
+    assert next_due(where, "a") == "2025-03-02T09:00:00.000000+00:00"
 
 
 async def test_mantras_rotate_without_a_repeat_until_all_were_seen(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
     script: Script,
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     lines = len(script.mantras)
     for day in range(lines + 1):
         clock.now = NINE + timedelta(days=day)
@@ -91,9 +95,9 @@ async def test_mantras_rotate_without_a_repeat_until_all_were_seen(
 
 
 async def test_a_mantra_missed_by_a_little_is_still_sent(
-    scheduler: Scheduler, sqlite_store: SqliteStore, clock: Clock, recorder: RecordingDeliverer
+    scheduler: Scheduler, data: Store, clock: Clock, recorder: RecordingDeliverer
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     clock.now = NINE + timedelta(minutes=40)  # down from 08:50 to 09:40: within the hour
     await run(scheduler)
     assert recorder.chats == ["chat-a"]
@@ -105,17 +109,17 @@ async def test_a_mantra_missed_by_a_little_is_still_sent(
 
 async def test_a_mantra_missed_by_more_than_the_grace_is_skipped_not_sent_late(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     clock.now = NINE + timedelta(hours=1, minutes=1)
     await run(scheduler)
     assert recorder.delivered == []
-    assert outcomes(db_path) == {"skipped": 1}
-    assert next_due(db_path, "a") == "2025-03-02T09:00:00.000000+00:00"
+    assert outcomes(where) == {"skipped": 1}
+    assert next_due(where, "a") == "2025-03-02T09:00:00.000000+00:00"
     clock.now = NINE + timedelta(days=1)
     await run(scheduler)
     assert recorder.chats == ["chat-a"]
@@ -123,39 +127,39 @@ async def test_a_mantra_missed_by_more_than_the_grace_is_skipped_not_sent_late(
 
 async def test_after_days_of_downtime_nothing_floods(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
     for n in range(50):
-        await subscribe(sqlite_store, f"u{n}", clock.now, time=f"{9 + n % 12:02d}:{n % 60:02d}")
+        await subscribe(data, f"u{n}", clock.now, time=f"{9 + n % 12:02d}:{n % 60:02d}")
     clock.now = NINE + timedelta(days=3, hours=3, minutes=30)  # Tuesday 12:30
     await run(scheduler)
     assert recorder.delivered == []
-    assert outcomes(db_path) == {"skipped": 50}  # one row each, not one per missed day
+    assert outcomes(where) == {"skipped": 50}  # one row each, not one per missed day
     for n in range(50):  # each moved to its next time after now
-        due = next_due(db_path, f"u{n}")
+        due = next_due(where, f"u{n}")
         assert due is not None and due > "2025-03-04T12:30"
 
 
 async def test_a_late_claimed_delivery_is_skipped_at_send_time(
-    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock, db_path: Path
+    data: Store, schedule: ScheduleStore, script: Script, clock: Clock, where: Where
 ) -> None:
     # Claimed while no platform was running, then the platform came back too late.
     deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    scheduler = Scheduler(data, schedule, script, deliverers, clock=clock)
     try:
-        await subscribe(sqlite_store, "a", clock.now)
+        await subscribe(data, "a", clock.now)
         clock.now = NINE
         await run(scheduler)
-        assert outcomes(db_path) == {"claimed": 1}
+        assert outcomes(where) == {"claimed": 1}
         clock.now = NINE + timedelta(hours=2)
         deliverers["telegram"] = recorder = RecordingDeliverer()
         await scheduler.feed()
         await scheduler.settle()
         assert recorder.delivered == []
-        assert outcomes(db_path) == {"skipped": 1}
+        assert outcomes(where) == {"skipped": 1}
     finally:
         await scheduler.stop()
 
@@ -165,18 +169,18 @@ async def test_a_late_claimed_delivery_is_skipped_at_send_time(
 
 
 async def test_two_schedulers_ticking_at_once_deliver_each_due_row_once(
-    db_path: Path, sqlite_store: SqliteStore, script: Script, clock: Clock
+    where: Where, data: Store, script: Script, clock: Clock
 ) -> None:
     for n in range(300):
-        await subscribe(sqlite_store, f"u{n}", clock.now, time="09:00" if n % 2 else "08:59")
+        await subscribe(data, f"u{n}", clock.now, time="09:00" if n % 2 else "08:59")
     clock.now = NINE
     first, second = RecordingDeliverer(), RecordingDeliverer()
     async with (
-        SqliteStore(db_path, clock=clock) as other_store,
-        SqliteSchedule(db_path, clock=clock) as one,
-        SqliteSchedule(db_path, clock=clock) as two,
+        open_data(where, clock=clock) as other_store,
+        open_schedule(where, clock=clock) as one,
+        open_schedule(where, clock=clock) as two,
     ):
-        a = Scheduler(sqlite_store, one, script, {"telegram": first}, clock=clock, claim_batch=40)
+        a = Scheduler(data, one, script, {"telegram": first}, clock=clock, claim_batch=40)
         b = Scheduler(other_store, two, script, {"telegram": second}, clock=clock, claim_batch=40)
         try:
             await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
@@ -185,7 +189,7 @@ async def test_two_schedulers_ticking_at_once_deliver_each_due_row_once(
             await asyncio.gather(a.stop(), b.stop())
     everyone = first.chats + second.chats
     assert sorted(everyone) == sorted(f"chat-u{n}" for n in range(300))
-    assert outcomes(db_path) == {"sent": 300}
+    assert outcomes(where) == {"sent": 300}
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,13 +207,13 @@ async def test_two_schedulers_ticking_at_once_deliver_each_due_row_once(
 )
 async def test_a_dst_night_delivers_once_at_the_right_instant(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
     night: datetime,
     expected: list[datetime],
 ) -> None:
-    await subscribe(sqlite_store, "a", night, time="02:30", tz="Europe/Berlin")
+    await subscribe(data, "a", night, time="02:30", tz="Europe/Berlin")
     delivered_at = []
     for step in range(0, 6 * 60, 5):  # every five minutes from midnight to 04:00 local
         clock.now = night + timedelta(minutes=step)
@@ -225,36 +229,36 @@ async def test_a_dst_night_delivers_once_at_the_right_instant(
 
 
 async def test_a_send_left_unconfirmed_by_a_dead_process_is_never_sent_again(
-    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock, db_path: Path
+    data: Store, schedule: ScheduleStore, script: Script, clock: Clock, where: Where
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     clock.now = NINE
     deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    scheduler = Scheduler(data, schedule, script, deliverers, clock=clock)
     try:
         await run(scheduler)
-        [(delivery_id,)] = rows(db_path, "SELECT id FROM delivery_log")
+        [(delivery_id,)] = rows(where, "SELECT id FROM delivery_log")
         begun = await schedule.begin(int(str(delivery_id)), mantras=21)
         assert begun.outcome == "sending"  # and then the process died
         deliverers["telegram"] = recorder = RecordingDeliverer()
         clock.now = NINE + SENDING_LEASE + timedelta(minutes=1)
         await run(scheduler)
         assert recorder.delivered == []
-        assert outcomes(db_path) == {"unconfirmed": 1}
+        assert outcomes(where) == {"unconfirmed": 1}
     finally:
         await scheduler.stop()
 
 
 async def test_old_finished_log_rows_are_pruned(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
+    data: Store,
+    schedule: ScheduleStore,
     script: Script,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
     scheduler = Scheduler(
-        sqlite_store,
+        data,
         schedule,
         script,
         {"telegram": recorder},
@@ -262,11 +266,11 @@ async def test_old_finished_log_rows_are_pruned(
         keep_log=timedelta(days=2),
     )
     try:
-        await subscribe(sqlite_store, "a", clock.now)
+        await subscribe(data, "a", clock.now)
         for day in range(5):
             clock.now = NINE + timedelta(days=day)
             await run(scheduler)
-        kept = rows(db_path, "SELECT at FROM delivery_log ORDER BY at")
+        kept = rows(where, "SELECT at FROM delivery_log ORDER BY at")
         assert len(recorder.delivered) == 5
         # at 5 March 09:00, rows of 3 March 09:00 and later are within two days
         assert [str(at)[:10] for (at,) in kept] == ["2025-03-03", "2025-03-04", "2025-03-05"]
@@ -275,11 +279,11 @@ async def test_old_finished_log_rows_are_pruned(
 
 
 async def test_graces_and_limits_are_honoured_as_configured(
-    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+    data: Store, schedule: ScheduleStore, script: Script, clock: Clock
 ) -> None:
     recorder = RecordingDeliverer()
     scheduler = Scheduler(
-        sqlite_store,
+        data,
         schedule,
         script,
         {"telegram": recorder},
@@ -288,8 +292,8 @@ async def test_graces_and_limits_are_honoured_as_configured(
         limits={"telegram": Limit(per_second=200, per_chat_per_second=100)},
     )
     try:
-        await subscribe(sqlite_store, "a", clock.now)
-        await subscribe(sqlite_store, "b", clock.now, time="09:10")
+        await subscribe(data, "a", clock.now)
+        await subscribe(data, "b", clock.now, time="09:10")
         clock.now = NINE + timedelta(minutes=10)  # a's is 10 minutes late: past 5 minutes
         await run(scheduler)
         assert recorder.chats == ["chat-b"]
@@ -298,13 +302,13 @@ async def test_graces_and_limits_are_honoured_as_configured(
 
 
 async def test_the_apscheduler_job_ticks_by_itself(
-    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+    data: Store, schedule: ScheduleStore, script: Script, clock: Clock
 ) -> None:
     recorder = RecordingDeliverer()
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     clock.now = NINE
     async with Scheduler(
-        sqlite_store, schedule, script, {"telegram": recorder}, clock=clock, tick_seconds=0.05
+        data, schedule, script, {"telegram": recorder}, clock=clock, tick_seconds=0.05
     ):
         async with asyncio.timeout(10):
             await recorder.arrived.wait()
@@ -312,16 +316,16 @@ async def test_the_apscheduler_job_ticks_by_itself(
 
 
 async def test_deliveries_and_lateness_are_counted_for_metrics(
-    sqlite_store: SqliteStore, schedule: SqliteSchedule, script: Script, clock: Clock
+    data: Store, schedule: ScheduleStore, script: Script, clock: Clock
 ) -> None:
     metrics = Metrics()
     recorder = RecordingDeliverer(refuse={"chat-b": RecipientUnreachable("blocked")})
     scheduler = Scheduler(
-        sqlite_store, schedule, script, {"telegram": recorder}, clock=clock, metrics=metrics
+        data, schedule, script, {"telegram": recorder}, clock=clock, metrics=metrics
     )
     try:
-        await subscribe(sqlite_store, "a", clock.now)
-        await subscribe(sqlite_store, "b", clock.now)
+        await subscribe(data, "a", clock.now)
+        await subscribe(data, "b", clock.now)
         clock.now = NINE + timedelta(seconds=90)
         await run(scheduler)
         value = metrics.registry.get_sample_value

@@ -7,31 +7,37 @@ check-in button, a block, a refusal, /forget between the claim and the send.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.conversations import Conversations
 from bot.crypto import cipher_for, new_key
 from bot.errors import DeliveryFailed, RecipientUnreachable
+from bot.ports.schedule import ScheduleStore
+from bot.ports.store import Store
 from bot.schedule.scheduler import Scheduler
-from bot.sqlite.schedule import SqliteSchedule
-from bot.sqlite.store import SqliteStore
 from dialogs.model import Pick
 from dialogs.script import Script
 from tests.support.chats import REFLECTION, Chat, Clock, chat_for, play
 from tests.support.schedules import (
     NINE,
     RecordingDeliverer,
+    Where,
+    data,
     next_due,
+    open_data,
+    open_schedule,
     outcomes,
     recorder,
     rows,
     run,
     schedule,
     scheduler,
+    service,
     subscribe,
+    where,
 )
 
-__all__ = ["recorder", "schedule", "scheduler"]  # the shared fixtures, for pytest to find
+# the shared fixtures, for pytest to find
+__all__ = ["data", "recorder", "schedule", "scheduler", "service", "where"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -51,7 +57,7 @@ async def test_stop_on_a_delivered_mantra_ends_them_and_pressing_again_changes_n
     service: Conversations,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
     script: Script,
 ) -> None:
     chat = chat_for(service, clock, user="a")
@@ -64,7 +70,7 @@ async def test_stop_on_a_delivered_mantra_ends_them_and_pressing_again_changes_n
     clock.now = NINE + timedelta(hours=3)
     await chat.event(Pick(stop, clock.now))
     assert chat.said(script.say("mantra_stopped"))
-    assert next_due(db_path, "a") is None
+    assert next_due(where, "a") is None
     await chat.event(Pick(stop, clock.advance(minutes=1)))
     assert chat.said(script.say("mantra_already_off"))
 
@@ -79,7 +85,7 @@ async def test_snooze_skips_a_week_and_pressing_twice_skips_it_once(
     service: Conversations,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
     script: Script,
 ) -> None:
     chat = chat_for(service, clock, user="a")
@@ -95,7 +101,7 @@ async def test_snooze_skips_a_week_and_pressing_twice_skips_it_once(
     assert chat.said("The next one comes on Saturday 8 March at 09:00")
     clock.now = NINE + timedelta(days=2)
     await chat.event(Pick(snooze, clock.now))  # the same pause, not a longer one
-    assert next_due(db_path, "a") == "2025-03-08T09:00:00.000000+00:00"
+    assert next_due(where, "a") == "2025-03-08T09:00:00.000000+00:00"
 
     for day in range(1, 9):
         clock.now = NINE + timedelta(days=day)
@@ -104,15 +110,15 @@ async def test_snooze_skips_a_week_and_pressing_twice_skips_it_once(
 
 
 async def test_stop_pressed_between_claim_and_send_cancels_that_delivery(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
+    data: Store,
+    schedule: ScheduleStore,
     service: Conversations,
     script: Script,
     clock: Clock,
-    db_path: Path,
+    where: Where,
 ) -> None:
     deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    scheduler = Scheduler(data, schedule, script, deliverers, clock=clock)
     try:
         chat = chat_for(service, clock, user="a")
         await mantras_on(chat)
@@ -123,7 +129,7 @@ async def test_stop_pressed_between_claim_and_send_cancels_that_delivery(
         deliverers["telegram"] = recorder = RecordingDeliverer()
         await run(scheduler)
         assert recorder.delivered == []
-        assert outcomes(db_path) == {"cancelled": 1}
+        assert outcomes(where) == {"cancelled": 1}
     finally:
         await scheduler.stop()
 
@@ -137,7 +143,7 @@ async def test_a_check_in_reminder_arrives_and_its_button_starts_the_check_in(
     service: Conversations,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
     chat = chat_for(service, clock, user="a")
     await chat.command("reflect")
@@ -156,7 +162,7 @@ async def test_a_check_in_reminder_arrives_and_its_button_starts_the_check_in(
     await chat.event(Pick(reminder.buttons[0].data, clock.advance(minutes=1)))
     assert "Which connection is this check-in about?" in chat.question.text
     assert any(b.label.startswith("Sam") for b in chat.question.buttons)
-    assert outcomes(db_path) == {"sent": 1}
+    assert outcomes(where) == {"sent": 1}
 
 
 async def test_a_reminder_is_still_sent_a_few_hours_late(
@@ -176,21 +182,21 @@ async def test_a_reminder_is_still_sent_a_few_hours_late(
 
 async def test_a_person_who_blocked_the_bot_is_unsubscribed_and_not_retried(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
-    blocked = await subscribe(sqlite_store, "b", clock.now)
+    await subscribe(data, "a", clock.now)
+    blocked = await subscribe(data, "b", clock.now)
     recorder.refuse["chat-b"] = RecipientUnreachable("blocked")
     clock.now = NINE
     await run(scheduler)
     assert recorder.chats == ["chat-a"]
-    assert outcomes(db_path) == {"sent": 1, "unreachable": 2}  # the delivery, and the person
-    sub = await sqlite_store.mantras(blocked)
+    assert outcomes(where) == {"sent": 1, "unreachable": 2}  # the delivery, and the person
+    sub = await data.mantras(blocked)
     assert sub is not None and not sub.enabled
-    assert rows(db_path, "SELECT unreachable FROM users WHERE platform_user_id = 'b'") == [(1,)]
+    assert rows(where, "SELECT unreachable FROM users WHERE platform_user_id = 'b'") == [(1,)]
     del recorder.refuse["chat-b"]
     clock.now = NINE + timedelta(days=1)
     await run(scheduler)
@@ -199,30 +205,30 @@ async def test_a_person_who_blocked_the_bot_is_unsubscribed_and_not_retried(
 
 async def test_a_refused_delivery_is_logged_and_not_retried(
     scheduler: Scheduler,
-    sqlite_store: SqliteStore,
+    data: Store,
     clock: Clock,
     recorder: RecordingDeliverer,
-    db_path: Path,
+    where: Where,
 ) -> None:
-    await subscribe(sqlite_store, "a", clock.now)
+    await subscribe(data, "a", clock.now)
     recorder.refuse["chat-a"] = DeliveryFailed("Bad Request: chat not found")
     clock.now = NINE
     await run(scheduler)
     clock.now = NINE + timedelta(minutes=1)
     await run(scheduler)
-    assert outcomes(db_path) == {"failed": 1}
+    assert outcomes(where) == {"failed": 1}
 
 
 async def test_a_person_forgotten_after_the_claim_gets_nothing(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
+    data: Store,
+    schedule: ScheduleStore,
     service: Conversations,
     script: Script,
     clock: Clock,
-    db_path: Path,
+    where: Where,
 ) -> None:
     deliverers: dict[str, RecordingDeliverer] = {}
-    scheduler = Scheduler(sqlite_store, schedule, script, deliverers, clock=clock)
+    scheduler = Scheduler(data, schedule, script, deliverers, clock=clock)
     try:
         chat = chat_for(service, clock, user="a")
         await mantras_on(chat)
@@ -233,7 +239,7 @@ async def test_a_person_forgotten_after_the_claim_gets_nothing(
         deliverers["telegram"] = recorder = RecordingDeliverer()
         await run(scheduler)
         assert recorder.delivered == []
-        assert rows(db_path, "SELECT count(*) FROM delivery_log") == [(0,)]
+        assert rows(where, "SELECT count(*) FROM delivery_log") == [(0,)]
     finally:
         await scheduler.stop()
 
@@ -252,20 +258,21 @@ async def test_the_next_one_is_announced_in_local_time_even_on_a_dst_night(
 
 
 async def test_a_reminder_reads_its_sealed_payload_when_encryption_is_on(
-    db_path: Path, script: Script, clock: Clock
+    where: Where, script: Script, clock: Clock
 ) -> None:
     cipher = cipher_for(new_key())
     recorder = RecordingDeliverer()
     async with (
-        SqliteStore(db_path, clock=clock, cipher=cipher) as store,
-        SqliteSchedule(db_path, clock=clock, cipher=cipher) as sealed,
+        open_data(where, clock=clock, cipher=cipher) as store,
+        open_schedule(where, clock=clock, cipher=cipher) as sealed,
     ):
         scheduler = Scheduler(store, sealed, script, {"telegram": recorder}, clock=clock)
         try:
             chat = chat_for(Conversations(store, script, clock=clock), clock, user="a")
             await chat.command("reflect")
             await play(chat, REFLECTION)
-            assert [type(p) for (p,) in rows(db_path, "SELECT payload FROM due")] == [bytes]
+            sealed_column = "payload_sealed" if isinstance(where, str) else "payload"
+            assert [type(p) for (p,) in rows(where, f"SELECT {sealed_column} FROM due")] == [bytes]
             clock.now += timedelta(days=7)
             await run(scheduler)
         finally:

@@ -40,13 +40,25 @@ def test_relative_database_path_is_relative_to_the_working_directory(
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresql://db/threshold", "sqlite://relative.db", "sqlite:///", "threshold.db"]
+    "url", ["mysql://db/threshold", "postgresql://", "sqlite://relative.db", "sqlite:///", "x.db"]
 )
 def test_other_database_urls_are_refused_plainly(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
     with pytest.raises(ConfigError) as caught:
         load_settings()
-    assert "DATABASE_URL" in str(caught.value) and "sqlite:///" in str(caught.value)
+    message = str(caught.value)
+    assert "DATABASE_URL" in message and "sqlite:///" in message and "postgresql://" in message
+
+
+@pytest.mark.parametrize("url", ["postgresql://bot@db:5432/threshold", "postgres://db/threshold"])
+def test_a_postgresql_url_is_accepted_and_is_no_file(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    settings = load_settings()
+    assert settings.uses_postgres and settings.database_url == url
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        settings.sqlite_path  # noqa: B018 (a command that works on the file says so)
 
 
 def test_tokens_are_secrets_and_empty_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,7 +1,9 @@
 """What the scheduler tests share: a recording deliverer, fixtures, subscribing, the log.
 
 ``RecordingDeliverer`` is a stand-in for a platform (it implements ``bot.ports.delivery.Deliverer``
-and keeps what it was given); everything else here drives the real store and scheduler.
+and keeps what it was given); everything else here drives the real store and scheduler, on an
+SQLite file and on PostgreSQL alike: the ``where`` fixture is the file's path or the server's
+URL (a schema of the test's own), and :func:`rows` reads either.
 """
 
 from __future__ import annotations
@@ -12,20 +14,42 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.conversations import Conversations
+from bot.ports.schedule import ScheduleStore
 from bot.ports.store import Address, MantraSettings, Store, TurnWrite, UserKey
+from bot.postgres.schedule import PostgresSchedule
+from bot.postgres.store import PostgresStore
 from bot.schedule.recurrence import next_occurrence
 from bot.schedule.scheduler import Scheduler
 from bot.sqlite.schedule import SqliteSchedule
 from bot.sqlite.store import SqliteStore
 from dialogs.model import JSON, Reply, State
 from dialogs.script import Script
+from tests import pg_testing
 from tests.support.chats import Clock
 
 NINE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 """An hour after ``tests.support.clocks.START`` (08:00 on Saturday 1 March 2025)."""
+
+Where = Path | str
+"""An SQLite file's path, or a PostgreSQL URL."""
+
+
+def open_data(where: Where, **options: Any) -> SqliteStore | PostgresStore:
+    """The store at ``where``, to enter with ``async with``."""
+    if isinstance(where, str):
+        return PostgresStore(where, **options)
+    return SqliteStore(where, **options)
+
+
+def open_schedule(where: Where, **options: Any) -> SqliteSchedule | PostgresSchedule:
+    if isinstance(where, str):
+        return PostgresSchedule(where, **options)
+    return SqliteSchedule(where, **options)
 
 
 @dataclass
@@ -79,21 +103,25 @@ async def subscribe(
     return key
 
 
-def rows(path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(path)
+def rows(where: Where, sql: str, *args: object) -> list[tuple[object, ...]]:
+    """Run ``sql`` (``?`` placeholders) on the database at ``where``; its rows (committed)."""
+    if isinstance(where, str):
+        return pg_testing.rows(where, sql, *args)
+    db = sqlite3.connect(where)
     try:
-        return db.execute(sql, args).fetchall()
+        with db:
+            return db.execute(sql, args).fetchall()
     finally:
         db.close()
 
 
-def outcomes(path: Path) -> dict[str, int]:
+def outcomes(path: Where) -> dict[str, int]:
     """How many delivery-log rows have each outcome."""
     found = rows(path, "SELECT outcome, count(*) FROM delivery_log GROUP BY outcome")
     return {str(outcome): int(str(n)) for outcome, n in found}
 
 
-def next_due(path: Path, user: str) -> str | None:
+def next_due(path: Where, user: str) -> str | None:
     found = rows(
         path,
         "SELECT m.next_due_utc FROM mantra_subscriptions m JOIN users u ON u.id = m.user_id"
@@ -108,21 +136,43 @@ def recorder() -> RecordingDeliverer:
     return RecordingDeliverer()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request: pytest.FixtureRequest, db_path: Path) -> Where:
+    """Where the test's data lives: an SQLite file, or a fresh schema on PostgreSQL."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return db_path
+
+
 @pytest.fixture
-async def schedule(db_path: Path, clock: Clock) -> AsyncIterator[SqliteSchedule]:
-    async with SqliteSchedule(db_path, clock=clock) as opened:
+async def data(where: Where, clock: Clock) -> AsyncIterator[Store]:
+    """The store at ``where`` (opened first: it applies the migrations)."""
+    async with open_data(where, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def service(data: Store, script: Script, clock: Clock) -> Conversations:
+    """The real conversation service on ``data``."""
+    return Conversations(data, script, clock=clock)
+
+
+@pytest.fixture
+async def schedule(where: Where, data: Store, clock: Clock) -> AsyncIterator[ScheduleStore]:
+    async with open_schedule(where, clock=clock) as opened:
         yield opened
 
 
 @pytest.fixture
 async def scheduler(
-    sqlite_store: SqliteStore,
-    schedule: SqliteSchedule,
+    data: Store,
+    schedule: ScheduleStore,
     script: Script,
     clock: Clock,
     recorder: RecordingDeliverer,
 ) -> AsyncIterator[Scheduler]:
-    made = Scheduler(sqlite_store, schedule, script, {"telegram": recorder}, clock=clock)
+    made = Scheduler(data, schedule, script, {"telegram": recorder}, clock=clock)
     yield made
     await made.stop()
 
