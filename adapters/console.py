@@ -318,7 +318,7 @@ async def run_console(
     stdout = stdout or sys.stdout
     key = UserKey(PLATFORM, user_id or local_user())
     address = Address(PLATFORM, key.user_id)
-    exports = files_of(exports_dir or core.settings.sqlite_path.parent / "exports", key)
+    exports = files_of(exports_dir or core.settings.files_dir / "exports", key)
 
     async def forgotten(who: UserKey) -> None:
         if who == key:

@@ -152,6 +152,12 @@ class Settings(BaseSettings):
         return Path(self.database_url[len(SQLITE_PREFIX) :])
 
     @property
+    def files_dir(self) -> Path:
+        """Where the bot keeps files of its own (the terminal's exports): beside the SQLite
+        file, or ``data/`` under the working directory when the data is on PostgreSQL."""
+        return Path("data") if self.uses_postgres else self.sqlite_path.parent
+
+    @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
 
