@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 Conn = psycopg.AsyncConnection[Any]
 LEASE = timedelta(seconds=30)
 """How long a process keeps the claimed deliveries it took without looking at them again."""
+LISTEN_WAIT = 0.5
+"""Seconds the LISTEN connection waits for a notification before it looks whether to stop."""
 _ERRORS = (psycopg.Error, OSError)
 
 
@@ -89,9 +91,13 @@ class PostgresSchedule:
         self._closing = True
         listener, self._listener = self._listener, None
         if listener is not None:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            # The listener sees _closing within LISTEN_WAIT and closes its own connection;
+            # cancelling psycopg's notifies() mid-read can leave close() waiting forever.
+            done, _ = await asyncio.wait({listener}, timeout=LISTEN_WAIT * 3)
+            if not done:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({listener}, timeout=LISTEN_WAIT)
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -181,8 +187,9 @@ class PostgresSchedule:
                 continue
             try:
                 await conn.execute(f'LISTEN "{self.channel}"')
-                async for _ in conn.notifies():
-                    wake()
+                while not self._closing:  # a bounded wait: closing never has to cancel a read
+                    async for _ in conn.notifies(timeout=LISTEN_WAIT):
+                        wake()
             except _ERRORS as exc:
                 logger.info("scheduler: LISTEN connection lost (%s)", type(exc).__name__)
                 await asyncio.sleep(1)
