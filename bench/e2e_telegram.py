@@ -70,19 +70,8 @@ THRESHOLD = (
     Step(label="2", expect="give and take"),
     Step(label="Skip", expect="Am I staying because of love"),
 )
-PLAIN = (
-    Step(text="/start", expect="Who is this about?"),
-    Step(text="Sam", expect="What kind of connection is it?"),
-    Step(label="Romantic", expect="What has shifted with Sam?"),
-    Step(label="Their tone changed", expect=None),
-    Step(label="Done", expect="a one-off, or a pattern?"),
-    Step(text="a pattern", expect="Is this connection still serving me?"),
-    Step(label="Partly", expect="Anything you'd like to note about that?"),
-    Step(text="Some days are fine.", expect="Is it reciprocal?"),
-    Step(label="Sometimes", expect="Who carries the effort"),
-    Step(label="2", expect="give and take"),
-    Step(label="Skip", expect="Am I staying because of love"),
-)
+PLAIN = THRESHOLD
+"""The baseline asks the same questions in the same words, so one walk drives both."""
 assert len(THRESHOLD) == len(PLAIN) == TURNS
 
 
