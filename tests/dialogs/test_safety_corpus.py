@@ -1,7 +1,8 @@
 """The labelled corpus in tests/dialogs/safety_corpus/: its shape, and the tuning part's figures.
 
-``tuning.toml`` is what the rules are written from: every ``concern`` there must be noticed as
-its category's kind, and its look-alikes (``none``) may be noticed at most 15% of the time.
+``tuning.toml`` is what the rules and the sentence model's examples are made from: what the rules
+notice in a ``concern`` there is its category's kind, and its look-alikes (``none``) are noticed
+at most 15% of the time.
 ``held_out.toml`` is never tuned on; only its shape is checked here (each category has messages
 in both parts), and ``make bench`` reports how the rules read it, once per batch.
 """
@@ -60,17 +61,26 @@ def test_the_corpus_is_big_enough_and_no_held_out_message_is_also_in_tuning(
     assert [m for m in messages["held_out"] if " ".join(m.casefold().split()) in seen] == []
 
 
-def test_every_tuning_concern_is_noticed_as_its_kind(
+def test_what_the_rules_notice_in_a_tuning_concern_is_almost_always_its_kind(
     script: Script, parts: dict[str, dict[str, dict[str, list[str]]]]
 ) -> None:
+    """The phrases alone no longer find every tuning concern: since round 9, what they miss is
+    the sentence model's to notice (tests/bot/test_reading.py checks both together)."""
     kinds = {c.id: c.kind for c in script.safety.categories}
-    wrong = []
+    wrong, found, concerns = [], 0, 0
     for category, table in parts["tuning"].items():
         for message in table.get("concern", []):
+            concerns += 1
             finding = assess(message, script.safety)
-            if finding is None or finding.kind != kinds[category]:
-                wrong.append((category, message, finding and finding.category))
-    assert wrong == [], "recall on the tuning part must be 100%"
+            found += finding is not None
+            if finding is not None and kinds[category] not in {
+                kinds[c] for c in finding.categories
+            }:
+                wrong.append((category, message, finding.category))
+    # help is offered for either kind; the other kind changes only which resources come first,
+    # and a few messages say both ("he pressures me ... i give in just to make it stop")
+    assert len(wrong) <= concerns // 200, wrong
+    assert found / concerns > 0.8, "the phrase rules have stopped noticing most of the corpus"
 
 
 def test_tuning_look_alikes_are_rarely_noticed(
