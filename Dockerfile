@@ -12,8 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # by `make lock`), the build backend included, so nothing unhashed is downloaded; then the
 # sources are copied to a build folder, installed without fetching anything more, and removed.
 WORKDIR /src
-COPY requirements.lock pyproject.toml README.md ./
-RUN pip install --require-hashes --no-deps -r requirements.lock
+COPY requirements.lock requirements-reader.txt pyproject.toml README.md ./
+RUN pip install --require-hashes --no-deps -r requirements.lock -r requirements-reader.txt
 COPY dialogs ./dialogs
 COPY bot ./bot
 COPY adapters ./adapters

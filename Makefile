@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit lock bench chat docs graph clean
+.PHONY: run test lint audit lock bench chat docs graph reader-examples clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-reader.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-reader.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -44,6 +45,10 @@ docs: $(STAMP)
 
 graph: $(STAMP)
 	@$(BIN)/python -m tools.graph
+
+# bot/reading/examples.npz, after a change to tests/dialogs/safety_corpus/tuning.toml.
+reader-examples: $(STAMP)
+	@$(BIN)/python -m tools.reader_examples
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench

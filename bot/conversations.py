@@ -50,6 +50,7 @@ from dialogs.model import (
     SnoozeMantras,
     State,
     Step,
+    Text,
 )
 from dialogs.script import Script
 
@@ -80,8 +81,10 @@ class Conversations:
         clock: Callable[[], datetime] = utc_now,
         history_page_size: int = HISTORY_PAGE_SIZE,
         metrics: Metrics | None = None,
+        read_ahead: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._read_ahead = read_ahead
         self._script = script
         self._clock = clock
         self._page_size = history_page_size
@@ -115,6 +118,8 @@ class Conversations:
     ) -> list[Reply]:
         """Run one turn for ``key`` and return what to show. ``address`` is where this person
         can be reached later (for reminders); pass it whenever the adapter knows it."""
+        if self._read_ahead is not None and isinstance(event, Text):
+            await self._read_ahead(event.text)  # off the loop, before this person's lock
         slot = self._slots.get(key)
         if slot is None:
             slot = self._slots[key] = _Slot()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.conversations import Conversations
@@ -23,6 +23,7 @@ from bot.metrics import Metrics
 from bot.ports.delivery import Deliverer
 from bot.ports.schedule import Graces
 from bot.ports.store import InboxItem, Store, UserKey, utc_now
+from bot.reading import open_reader
 from bot.safety_resources import script_for
 from bot.schedule.fanout import Limit
 from bot.schedule.scheduler import Scheduler
@@ -147,12 +148,17 @@ async def open_core(
     default the real time)."""
     clock = clock or utc_now
     script = script_for(load_script(), settings.safety_resources_file)
+    reader = open_reader(settings.safety_reader, script.safety)
+    if reader is not None:
+        script = replace(script, safety=replace(script.safety, reader=reader))
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = cipher_for(key)
     async with AsyncExitStack() as stack:
         store: Store = await stack.enter_async_context(open_store(settings, cipher=cipher))
         metrics = Metrics()
-        conversations = Conversations(store, script, metrics=metrics)
+        conversations = Conversations(
+            store, script, metrics=metrics, read_ahead=reader.prepare if reader else None
+        )
         deliverers: dict[str, Deliverer] = {}
         schedule = await stack.enter_async_context(
             open_schedule(settings, clock=clock, cipher=cipher)

@@ -26,6 +26,9 @@ MENU = "core.menu"
 CANCEL = "core.cancel"
 ASIDE_FLOWS = frozenset({"safety"})
 """Flows begun without leaving the one in progress: it waits, and is taken up again after."""
+SAFETY_PLAN = "safety"
+"""The safety plan's flow: its answers name warning signs and means on purpose ("give Ana the
+pills"), so only the phrase rules read them, never the looser second look."""
 OPENING = "opening"
 """What the person wrote that was not an answer (typed before a flow began, or a sentence
 where a name was asked): kept with the flow's answers, shown on the card."""

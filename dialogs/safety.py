@@ -32,10 +32,10 @@ how to read a message carefully:
 * **Overlaps.** A phrase inside a longer phrase of another category belongs to the longer one
   ("she threatens suicide" is her threat, not the person's crisis).
 
-It is biased toward offering help: anything it is unsure about counts. The labelled corpus in
-``tests/dialogs/safety_corpus/`` measures it; ``make bench`` reports the held-out figures. The
-patterns are looked up by the word they can begin with (:mod:`dialogs.phrase_index`), so a
-message costs tens of microseconds, not one try of every pattern at every word.
+It is biased toward offering help. What the phrases miss, a second reader (the bot's sentence
+model, ``SafetyRules.reader``) may notice. ``make bench`` reports the held-out figures of the
+corpus in ``tests/dialogs/safety_corpus/``; patterns are looked up by the word they can begin
+with (:mod:`dialogs.phrase_index`): tens of microseconds a message.
 """
 
 from __future__ import annotations
@@ -126,6 +126,8 @@ class SafetyRules:
     reporting: re.Pattern[str] | None = None
     threat_category: Category | None = None
     clause_breaks: re.Pattern[str] = re.compile(r"[.!?;:\n]+")
+    reader: Callable[[str], Finding | None] | None = field(default=None, compare=False)
+    """Asked only when the phrases notice nothing; ``None``: the phrases alone."""
 
 
 def rules_from(raw: Mapping[str, Any], where: str = "safety") -> SafetyRules:
@@ -240,8 +242,17 @@ def canonical(text: str, rules: SafetyRules) -> str:
     return _SPACES.sub(" ", clean).strip()
 
 
-def assess(text: str, rules: SafetyRules) -> Finding | None:
-    """What one message suggests, as a :class:`Finding`, or ``None`` when nothing does."""
+def assess(text: str, rules: SafetyRules, *, second_look: bool = True) -> Finding | None:
+    """What one message suggests, or ``None``: the phrases, then the reader (if any, and
+    ``second_look``)."""
+    finding = by_phrases(text, rules)
+    if finding is None and second_look and rules.reader is not None:
+        return rules.reader(text)
+    return finding
+
+
+def by_phrases(text: str, rules: SafetyRules) -> Finding | None:
+    """What the phrase rules alone notice in one message."""
     if not rules.phrase_rule:
         return None
     clean = canonical(text, rules)
@@ -280,9 +291,9 @@ def assess(text: str, rules: SafetyRules) -> Finding | None:
     return Finding(kind=first.kind, category=first.id, categories=ordered)
 
 
-def concern(text: str, rules: SafetyRules) -> Concern | None:
+def concern(text: str, rules: SafetyRules, *, second_look: bool = True) -> Concern | None:
     """``"crisis"``, ``"abuse"`` or ``None`` for one message (crisis first when both)."""
-    finding = assess(text, rules)
+    finding = assess(text, rules, second_look=second_look)
     return finding.kind if finding is not None else None
 
 
@@ -394,21 +405,9 @@ def _one_apart(a: str, b: str) -> bool:
     return (
         len(diff) == 2
         and diff[1] == diff[0] + 1
-        and a[diff[0]] == b[diff[1]]
-        and (a[diff[1]] == b[diff[0]])
+        and a[diff[0]] + a[diff[1]] == b[diff[1]] + b[diff[0]]
     )
 
 
-__all__ = [
-    "KINDS",
-    "Category",
-    "Concern",
-    "Finding",
-    "SafetyRules",
-    "SafetyRulesError",
-    "assess",
-    "canonical",
-    "concern",
-    "normalize",
-    "rules_from",
-]
+__all__ = ["KINDS", "Category", "Concern", "Finding", "SafetyRules", "SafetyRulesError"]
+__all__ += ["assess", "by_phrases", "canonical", "concern", "normalize", "rules_from"]

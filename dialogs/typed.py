@@ -56,7 +56,8 @@ def on_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
         state = since.without(state)
     node = flow.current(state, script)
     text = answers.clean_text(raw)
-    worry = concern(text, script.safety)  # words that suggest harm are answered first
+    # words that suggest harm are answered first
+    worry = concern(text, script.safety, second_look=state.flow != flow.SAFETY_PLAN)
     if state.flow is None or node is None:
         if worry:
             return sides.offer_help(state, worry, care.IDLE, script, out)
