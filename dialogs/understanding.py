@@ -18,6 +18,10 @@ _WORD = re.compile(r"[\w']+")
 _NEGATIONS = frozenset(
     {"not", "never", "isn't", "isnt", "wasn't", "wasnt", "don't", "dont", "doesn't", "doesnt"}
 )
+_DESCRIBING = frozenset(
+    {"a", "an", "the", "my", "his", "her", "their", "our", "this", "that", "like", "such", "so"}
+)
+"""Words after which a phrase such as "it is" goes on to describe something rather than answer."""
 _FIRST_PERSON = frozenset(
     {"i", "i'm", "im", "i've", "ive", "i'd", "i'll", "me", "we", "we're", "can", "please"}
 )
@@ -40,7 +44,8 @@ def several_numbers(text: str) -> list[int] | None:
 
 def named_options(text: str, options: Sequence[Option]) -> list[Option]:
     """The options whose label or aliases appear in ``text`` as whole words, longest phrase
-    first, overlapping phrases counted once, a phrase right after "not" … set aside."""
+    first, overlapping phrases counted once, a phrase right after "not" … set aside, and so is
+    one of several words that goes straight on to describe something ("it is a pattern")."""
     words = _words(text)
     if not words:
         return []
@@ -64,6 +69,9 @@ def named_options(text: str, options: Sequence[Option]) -> list[Option]:
         before = words[max(0, start - 2) : start]
         if any(w in _NEGATIONS for w in before):
             continue
+        after = words[start + size : start + size + 1]
+        if size > 1 and after and after[0] in _DESCRIBING:
+            continue  # "it is a pattern now": the start of a description, not "it is" (yes)
         if index not in chosen:
             chosen.append(index)
     return [options[i] for i in sorted(chosen)]

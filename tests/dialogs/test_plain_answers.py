@@ -95,6 +95,17 @@ def test_an_option_named_inside_a_sentence_is_chosen(
     assert result.state.data[key] == value
 
 
+def test_it_is_going_on_to_describe_something_is_not_taken_as_yes(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    text = "it is a pattern now, every weekend the same"
+    result = step(at_node("reflect.serving"), Text(text, AT), script)
+    assert "serving" not in result.state.data
+    assert script.say("options_heard") in [r.text for r in result.replies]
+    answered = step(at_node("reflect.serving"), Text("it is, mostly", AT), script)
+    assert answered.state.data["serving"] == "yes"
+
+
 def test_neither_i_need_the_paycheck_is_understood_on_a_work_reflection(
     script: Script, at_node: Callable[..., State]
 ) -> None:
