@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
-__all__ = ["token_kept_out_of_logs"]
+from telegram.error import Conflict, TelegramError
+
+__all__ = ["polling_errors", "token_kept_out_of_logs"]
+
+logger = logging.getLogger("adapters.telegram.runner")
+
+CONFLICT_EVERY = 60.0
+"""Seconds between two reports of another process polling with the same token."""
 
 URL_LOGGERS = ("httpx", "httpcore")
 """Libraries that log request URLs, which carry the token: kept at WARNING or quieter (and
@@ -69,3 +77,26 @@ def token_kept_out_of_logs(token: str) -> Iterator[None]:
             each.removeFilter(redact)
         for name, level in levels.items():
             quieted[name].setLevel(level)
+
+
+def polling_errors(clock: Callable[[], float] = time.monotonic) -> Callable[[TelegramError], None]:
+    """What to say when a long poll fails (PTB tries again either way). Telegram's 409 on a
+    poll means another process polls with this token: said plainly, once a minute at most,
+    instead of a traceback on every retry."""
+    said = -CONFLICT_EVERY
+
+    def report(error: TelegramError) -> None:
+        nonlocal said
+        if not isinstance(error, Conflict):
+            logger.error("telegram: getting updates failed (%s); trying again", error)
+            return
+        if clock() - said >= CONFLICT_EVERY:
+            said = clock()
+            logger.error(
+                "telegram: another process is polling with this bot token (Telegram answered "
+                "409 Conflict), so each gets only some of the updates. Long polling serves one "
+                "process: stop the other, or run several behind a load balancer with "
+                "TELEGRAM_WEBHOOK_URL (docs/hosting.md)."
+            )
+
+    return report

@@ -32,7 +32,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from adapters.telegram.bridge import PLATFORM, Bridge
-from adapters.telegram.logs import token_kept_out_of_logs
+from adapters.telegram.logs import polling_errors, token_kept_out_of_logs
 from adapters.telegram.sender import Outbox, TelegramDeliverer, with_retries
 from adapters.telegram.translate import bot_commands
 from adapters.telegram.webhook import serving_webhook
@@ -210,7 +210,9 @@ async def run_telegram(
             assert updater is not None  # the builder always makes one
             if webhook is None:
                 await updater.start_polling(
-                    timeout=timedelta(seconds=poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
+                    timeout=timedelta(seconds=poll_timeout),
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    error_callback=polling_errors(),
                 )
             else:
                 inbox = _Inbox(core, app, bridge)

@@ -37,6 +37,7 @@ from tests.standins.refusals import REFUSALS, Refusal
 from tests.standins.telegram_spec import spec
 from tests.standins.telegram_wire import (
     BOT_ID,
+    CONFLICT_POLLING,
     DESCRIPTIONS,
     NOT_MODIFIED,
     SENDS,
@@ -97,6 +98,9 @@ class TelegramAPI:
         self._consumed: set[int] = set()
         self._changed = asyncio.Condition()
         self._pending: list[dict[str, Any]] = []
+        self._poll = 0
+        """The latest long poll's number: a newer getUpdates ends an older one with 409, as
+        Telegram does when two processes poll with one token."""
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
@@ -351,15 +355,25 @@ class TelegramAPI:
         if offset > 0:
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
         deadline = asyncio.get_running_loop().time() + float(call.params.get("timeout") or 0)
+        self._poll += 1
+        mine = self._poll
+        async with self._changed:
+            self._changed.notify_all()  # an older poll still waiting learns it was ended
 
         def ready() -> bool:
-            return self._closing or any(u["update_id"] >= offset for u in self._pending)
+            return (
+                self._closing
+                or self._poll != mine
+                or any(u["update_id"] >= offset for u in self._pending)
+            )
 
         async with self._changed:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait_for(ready), remaining)
+        if self._poll != mine and not self._closing:
+            raise ApiError(409, CONFLICT_POLLING)
         return [u for u in self._pending if u["update_id"] >= offset][:100]
 
     async def _m_setmycommands(self, call: Call) -> bool:

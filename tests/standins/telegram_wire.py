@@ -35,6 +35,11 @@ DESCRIPTIONS = {
     429: "Too Many Requests",
     502: "Bad Gateway",
 }
+CONFLICT_POLLING = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
+    "running"
+)
+"""What Telegram answers an older long poll when another process polls with the same token."""
 SENDS = frozenset({"sendmessage", "senddocument", "sendphoto"})
 
 
