@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     workers behind a load balancer: ``threshold webhook set`` tells it once."""
     discord_guild_id: int | None = None
     """Sync the slash commands to this server at once (for development) instead of globally."""
+    discord_shard_count: int | None = Field(default=None, ge=1, le=1024)
+    """How many shards the bot runs as, over all its processes (unset: one, this process)."""
+    discord_shard_ids: str | None = None
+    """The shards this process runs: ``0``, ``0,1`` or ``2-3`` (unset: all of them). Direct
+    messages arrive on shard 0 only, so the process holding shard 0 serves every DM."""
     discord_api_url: str = "https://discord.com/api/v10"
     """Discord's REST API (or a proxy, or a stand-in in tests), including the version."""
     discord_gateway_url: str = "wss://gateway.discord.gg"
@@ -120,6 +125,7 @@ class Settings(BaseSettings):
         "encryption_key",
         "new_encryption_key",
         "safety_resources_file",
+        "discord_shard_ids",
         mode="before",
     )
     @classmethod
@@ -140,6 +146,35 @@ class Settings(BaseSettings):
         if level not in _LEVELS:
             raise ValueError(f"must be one of {', '.join(_LEVELS)}")
         return level
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.discord_shard_ids is not None:
+            self.discord_shards  # noqa: B018 (raises ValueError when they do not fit)
+        return self
+
+    @property
+    def discord_shards(self) -> tuple[int, tuple[int, ...]] | None:
+        """``(shard count, this process's shard ids)``, or ``None`` when unsharded."""
+        if self.discord_shard_count is None:
+            if self.discord_shard_ids is not None:
+                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT beside it")
+            return None
+        count = self.discord_shard_count
+        if self.discord_shard_ids is None:
+            return count, tuple(range(count))
+        ids: list[int] = []
+        for part in self.discord_shard_ids.split(","):
+            first, dash, last = part.strip().partition("-")
+            if not first.isdecimal() or (dash and not last.isdecimal()):
+                raise ValueError("DISCORD_SHARD_IDS must look like 0, 0,1 or 2-3")
+            ids.extend(range(int(first), int(last or first) + 1))
+        if not ids or any(i >= count for i in ids) or len(set(ids)) != len(ids):
+            raise ValueError(
+                f"DISCORD_SHARD_IDS must name different shards from 0 to {count - 1} "
+                "(DISCORD_SHARD_COUNT is how many there are in all)"
+            )
+        return count, tuple(sorted(ids))
 
     @property
     def uses_postgres(self) -> bool:

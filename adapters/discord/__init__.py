@@ -14,7 +14,7 @@ import aiohttp
 import discord
 import yarl
 
-from adapters.discord.client import ThresholdClient
+from adapters.discord.client import ShardedThresholdClient, ThresholdClient
 from adapters.discord.sender import DiscordDeliverer
 from adapters.discord.translate import PLATFORM
 from bot.errors import ConfigError
@@ -43,9 +43,11 @@ def build_client(
     keeps them on its classes)."""
     discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    shards = settings.discord_shards
+    kind = ShardedThresholdClient if shards is not None and len(shards[1]) > 1 else ThresholdClient
     if clock is None:
-        return ThresholdClient(settings, core)
-    return ThresholdClient(settings, core, clock=clock)
+        return kind(settings, core)
+    return kind(settings, core, clock=clock)
 
 
 async def run_discord(settings: Settings, core: Core) -> None:

@@ -71,6 +71,19 @@ def intents() -> discord.Intents:
     return chosen
 
 
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """discord.py's shard arguments for ``DISCORD_SHARD_COUNT`` / ``DISCORD_SHARD_IDS``: one
+    shard (``shard_id``) for :class:`ThresholdClient`, several (``shard_ids``) for
+    :class:`ShardedThresholdClient`, none when unsharded."""
+    shards = settings.discord_shards
+    if shards is None:
+        return {}
+    count, ids = shards
+    if len(ids) == 1:
+        return {"shard_id": ids[0], "shard_count": count}
+    return {"shard_ids": list(ids), "shard_count": count}
+
+
 class ThresholdClient(discord.Client):
     """A discord.py client serving the core. Build it with :func:`adapters.discord.build_client`."""
 
@@ -83,6 +96,7 @@ class ThresholdClient(discord.Client):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none(),
+            **shard_options(settings),
         )
         self.settings = settings
         self.core = core
@@ -100,6 +114,19 @@ class ThresholdClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ChoiceButton, WriteButton)
+        shards = self.settings.discord_shards
+        if shards is not None:
+            count, ids = shards
+            logger.info(
+                "discord: shards %s of %d here; %s",
+                ",".join(map(str, ids)),
+                count,
+                "direct messages arrive on shard 0, here"
+                if 0 in ids
+                else "direct messages arrive on shard 0, which another process must hold",
+            )
+            if 0 not in ids:
+                return  # the process holding shard 0 syncs the commands, once
         guild_id = self.settings.discord_guild_id
         try:
             if guild_id is not None:
@@ -326,3 +353,7 @@ async def _quietly(call: Awaitable[Any], what: str) -> None:
         await call
     except Exception:
         logger.warning("could not %s", what, exc_info=True)
+
+
+class ShardedThresholdClient(ThresholdClient, discord.AutoShardedClient):
+    """The same client running several shards in one process (``DISCORD_SHARD_IDS=0,1``)."""

@@ -120,3 +120,38 @@ def test_a_rate_or_tick_of_zero_is_refused(monkeypatch: pytest.MonkeyPatch, name
     monkeypatch.setenv(name, "0")
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "shards"),
+    [("4", "0,2-3", (4, (0, 2, 3))), ("2", None, (2, (0, 1))), ("3", " 1 ", (3, (1,)))],
+)
+def test_discord_shards_are_read_as_count_and_ids(
+    monkeypatch: pytest.MonkeyPatch, count: str, ids: str | None, shards: object
+) -> None:
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", count)
+    if ids is not None:
+        monkeypatch.setenv("DISCORD_SHARD_IDS", ids)
+    assert load_settings(_env_file=None).discord_shards == shards
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "said"),
+    [
+        (None, "0", "needs DISCORD_SHARD_COUNT"),
+        ("2", "2", "from 0 to 1"),
+        ("2", "0,0", "different shards"),
+        ("2", "one", "must look like"),
+        ("2", "1-", "must look like"),
+        ("0", None, "DISCORD_SHARD_COUNT"),
+    ],
+)
+def test_discord_shard_settings_that_do_not_fit_are_refused_plainly(
+    monkeypatch: pytest.MonkeyPatch, count: str | None, ids: str, said: str
+) -> None:
+    if count is not None:
+        monkeypatch.setenv("DISCORD_SHARD_COUNT", count)
+    if ids is not None:
+        monkeypatch.setenv("DISCORD_SHARD_IDS", ids)
+    with pytest.raises(ConfigError, match=said):
+        load_settings(_env_file=None)

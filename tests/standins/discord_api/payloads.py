@@ -43,12 +43,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def ready(gateway_url: str) -> JSON:
-    """READY: what discord.py needs to start (the server comes after, in GUILD_CREATE)."""
+def ready(gateway_url: str, shard: list[int] | None = None, with_server: bool = True) -> JSON:
+    """READY: what discord.py needs to start (the server comes after, in GUILD_CREATE, on the
+    shard it belongs to); ``shard`` echoes IDENTIFY's ``[id, count]`` when it sent one."""
     return {
+        **({"shard": shard} if shard is not None else {}),
         "v": 10,
         "user": BOT.payload(bot=True),
-        "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+        "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if with_server else [],
         "session_id": "standin-session",
         "resume_gateway_url": gateway_url,
         "application": {"id": str(APP_ID), "flags": 0},

@@ -60,6 +60,11 @@ class Interaction:
     loading: bool = False
 
 
+def guild_shard(count: int) -> int:
+    """The shard the stand-in's one server's events arrive on (Discord's rule)."""
+    return (GUILD_ID >> 22) % count
+
+
 class DiscordAPI:
     """Start with ``await api.start()``; point the bot at :attr:`api_url`, :attr:`gateway_url`."""
 
@@ -77,7 +82,10 @@ class DiscordAPI:
         self.dm_channels: dict[int, int] = {}
         self.identified = asyncio.Event()
         self.identify: JSON = {}
-        """The last IDENTIFY payload's ``d`` (token, intents, …)."""
+        """The last IDENTIFY payload's ``d`` (token, intents, shard, …)."""
+        self.shards: dict[int, web.WebSocketResponse] = {}
+        """The gateway connection of each shard that identified, by shard id."""
+        self.shard_count = 1
         self.disconnected = asyncio.Event()
         """Set when a bot that had identified closes its gateway connection."""
         self._recipients: dict[int, User] = {}
@@ -149,9 +157,19 @@ class DiscordAPI:
             elif payload["op"] == 2 and payload["d"]["token"] != self.token:
                 await ws.close(code=4004, message=b"Authentication failed.")
             elif payload["op"] == 2:
-                self._ws, self.identify = ws, payload["d"]
-                await self._dispatch("READY", payloads.ready(self.gateway_url))
-                await self._dispatch("GUILD_CREATE", payloads.guild())
+                given = payload["d"].get("shard")
+                shard, count = given or (0, 1)
+                if not 0 <= shard < count:
+                    await ws.close(code=4010, message=b"Invalid shard.")
+                    continue
+                self.identify, self.shard_count = payload["d"], count
+                self.shards[shard] = ws
+                if shard == 0:  # direct messages arrive on shard 0 only
+                    self._ws = ws
+                ours = guild_shard(count) == shard
+                await self._dispatch("READY", payloads.ready(self.gateway_url, given, ours), ws)
+                if ours:
+                    await self._dispatch("GUILD_CREATE", payloads.guild(), ws)
                 self.identified.set()
             elif payload["op"] == 6:
                 await ws.send_str(json.dumps({"op": 9, "d": False}))
@@ -159,11 +177,15 @@ class DiscordAPI:
             self.disconnected.set()
         return ws
 
-    async def _dispatch(self, event: str, data: JSON) -> None:
-        if self._ws is None:
+    async def _dispatch(
+        self, event: str, data: JSON, ws: web.WebSocketResponse | None = None
+    ) -> None:
+        """Send ``event`` over ``ws``, or over shard 0's connection (where DMs arrive)."""
+        ws = ws or self._ws
+        if ws is None:
             raise RuntimeError("no bot is connected to the gateway")
         self._last = time.monotonic()
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
     # -- driving the bot ------------------------------------------------------------------------
 
@@ -253,7 +275,8 @@ class DiscordAPI:
         if message is not None:
             payload["message"] = message
         self._mark = self._requests
-        await self._dispatch("INTERACTION_CREATE", payload)
+        where = self.shards.get(guild_shard(self.shard_count)) if guild else None
+        await self._dispatch("INTERACTION_CREATE", payload, where)
         return interaction
 
     # -- what the bot sent ----------------------------------------------------------------------
