@@ -98,7 +98,7 @@ def finish(
     text = prompts.fill_prompt(
         node, prompts.fields(state, script), card=prompts.card(data, script), essay=essay
     )
-    said.append(Reply(text))
+    said.append(Reply(text, alone=True))
     return replace(state, data={}, trail=(), people=tuple(people), mantra_seen=seen)
 
 
@@ -114,9 +114,8 @@ def run_effect(
         steps = {line.answer for line in script.plan_card}  # the plan is what its card shows
         plan = {k: v for k, v in state.data.items() if k in steps and v}
         state = replace(state, plan=plan)
-        said.append(
-            Reply(prompts.fill_prompt(node, {"plan_card": prompts.plan_card(plan, script)}))
-        )
+        card = prompts.fill_prompt(node, {"plan_card": prompts.plan_card(plan, script)})
+        said.append(Reply(card, alone=True))
         return state
     if node.effect == "forget":
         effects.append(ForgetUser())

@@ -107,6 +107,9 @@ class Reply:
     numbers_are_values: bool = False
     """A number typed in answer is a value in itself (a number of days), not the position of
     a button: adapters that number their buttons for typing should not number these."""
+    alone: bool = False
+    """A message that stands on its own (a finished reflection's card, the safety plan):
+    adapters that join short lines into the next question's message keep this one apart."""
 
 
 # --------------------------------------------------------------------------------------------

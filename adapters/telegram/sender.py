@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -92,7 +92,7 @@ class Outbox:
         """
         toast = toast_of(replies, pressed)
         in_toast = False
-        for reply in replies:
+        for reply in with_lines_joined(replies):
             if reply.kind == "answer":
                 await self._show_answer(chat_id, reply.text, pressed)
             elif reply.kind == "notice" and reply.text == toast and not in_toast:
@@ -135,6 +135,8 @@ class Outbox:
     async def _update_in_place(self, chat_id: int, reply: Reply, pressed: Shown) -> None:
         kwargs = to_send_kwargs(reply)
         text = split_text(reply.text)[0] if reply.text else "…"
+        if pressed.text and pressed.text.endswith(text):
+            text = pressed.text  # keep the lines that went out with the question
         if await self._edit(chat_id, pressed.message_id, text, kwargs["reply_markup"]):
             self._remember(chat_id, Shown(pressed.message_id, text))
         else:
@@ -227,6 +229,37 @@ class Outbox:
         except BadRequest as exc:
             if NOT_MODIFIED not in str(exc).lower():
                 logger.info("telegram: could not drop a keyboard in %s (%s)", _chat(chat_id), exc)
+
+
+JOINED_LINES = 800
+"""Characters of plain lines, at most, that go out in the next question's message (the
+greeting on /start is about 530)."""
+
+
+def with_lines_joined(replies: Sequence[Reply]) -> list[Reply]:
+    """Plain lines (``say``) right before a new question go out in the question's message, one
+    message instead of several: the person reads the same words in the same order, and the
+    chat gets one notification ("Thank you for sharing that" and the next question). Not when
+    the question edits one in place or carries a file, nor for a message that stands alone (a
+    summary card) or lines longer than :data:`JOINED_LINES`."""
+    out: list[Reply] = []
+    for reply in replies:
+        lines: list[Reply] = []
+        while out and _joinable(out[-1]):
+            lines.insert(0, out.pop())
+        if lines and reply.kind == "ask" and not reply.updates_prompt and not reply.attachment:
+            text = "\n\n".join([*(r.text for r in lines), reply.text])
+            if sum(len(r.text) for r in lines) <= JOINED_LINES and utf16_len(text) <= MAX_TEXT:
+                out.append(replace(reply, text=text))
+                continue
+        out.extend(lines)
+        out.append(reply)
+    return out
+
+
+def _joinable(reply: Reply) -> bool:
+    plain = reply.kind == "say" and not reply.alone and reply.attachment is None
+    return plain and not reply.buttons and bool(reply.text)
 
 
 def toast_of(replies: Sequence[Reply], pressed: Shown | None) -> str | None:
