@@ -196,9 +196,19 @@ async def open_core(
         )
 
 
+REPLY_ROOM = 0.2
+"""The share of each platform's send rate that scheduled messages leave free, so that a reply
+to someone typing during a fan-out of thousands of mantras finds room at once instead of
+queueing behind them in the platform library's limiter."""
+
+
 def limits(settings: Settings) -> dict[str, Limit]:
-    """Each platform's sending limits for scheduled messages (the terminal has none)."""
+    """Each platform's sending limits for scheduled messages (the terminal has none): its send
+    rate less :data:`REPLY_ROOM`, and its per-chat rate."""
+    scheduled = 1 - REPLY_ROOM
     return {
-        "telegram": Limit(settings.telegram_send_rate, settings.telegram_chat_send_rate),
-        "discord": Limit(settings.discord_send_rate, settings.discord_chat_send_rate),
+        "telegram": Limit(
+            settings.telegram_send_rate * scheduled, settings.telegram_chat_send_rate
+        ),
+        "discord": Limit(settings.discord_send_rate * scheduled, settings.discord_chat_send_rate),
     }

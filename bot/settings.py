@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     """The same for a "check in with me in N days" reminder."""
     telegram_send_rate: float = Field(default=25, gt=0)
     """Messages per second to Telegram overall, replies and scheduled messages alike (Telegram
-    allows about 30; a local Bot API server, or a benchmark, may allow more)."""
+    allows about 30; a local Bot API server, or a benchmark, may allow more). Scheduled ones
+    take at most four fifths of it, so replies always find room."""
     telegram_chat_send_rate: float = Field(default=1, gt=0)
     """Scheduled messages per second into one Telegram chat."""
     discord_send_rate: float = Field(default=40, gt=0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import open_core
+from bot.core import REPLY_ROOM, limits, open_core
 from bot.errors import StoreUnavailable
 from bot.ports.store import TurnWrite, UserKey
 from bot.settings import Settings
@@ -40,3 +40,11 @@ async def test_unopenable_database_is_a_plain_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="is a folder"):
         async with open_core(Settings(database_url=f"sqlite:///{tmp_path}/db")):
             pass
+
+
+def test_scheduled_messages_leave_a_fifth_of_each_send_rate_to_replies() -> None:
+    settings = Settings(_env_file=None, telegram_send_rate=25, discord_send_rate=40)
+    chosen = limits(settings)
+    assert chosen["telegram"].per_second == pytest.approx(25 * (1 - REPLY_ROOM)) == 20
+    assert chosen["discord"].per_second == pytest.approx(32)
+    assert chosen["telegram"].per_chat_per_second == settings.telegram_chat_send_rate
