@@ -14,7 +14,16 @@ import sys
 
 from bench.table import Row, render
 
-BENCHES = ("turns", "privacy", "scheduler", "hardening", "safety", "postgres", "e2e_telegram")
+BENCHES = (
+    "turns",
+    "privacy",
+    "scheduler",
+    "hardening",
+    "safety",
+    "postgres",
+    "e2e_telegram",
+    "reply_fanout",
+)
 
 
 async def main(names: list[str]) -> int:
