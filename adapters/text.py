@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from dialogs.model import Reply
 
 Width = Callable[[str], int]
 """How many units of a platform's limit one character takes."""
@@ -49,3 +52,34 @@ def split_text(text: str, limit: int, width: Width = one) -> list[str]:
         rest = rest[len(head) :].lstrip()
     pieces.append(rest)
     return [piece for piece in pieces if piece] or [""]
+
+
+JOINED_LINES = 800
+"""Characters of plain lines, at most, that go out in the next question's message (the
+greeting on /start is about 530)."""
+
+
+def lines_joined(replies: Sequence[Reply], limit: int, width: Width = one) -> list[Reply]:
+    """Plain lines (``say``) right before a new question go out in the question's message, one
+    message instead of several: the person reads the same words in the same order, and the
+    chat gets one notification ("Thank you for sharing that" and the next question). Not when
+    the question edits one in place or carries a file, nor for a message that stands alone (a
+    summary card), lines longer than :data:`JOINED_LINES`, or past ``limit`` units in all."""
+    out: list[Reply] = []
+    for reply in replies:
+        lines: list[Reply] = []
+        while out and _joinable(out[-1]):
+            lines.insert(0, out.pop())
+        if lines and reply.kind == "ask" and not reply.updates_prompt and not reply.attachment:
+            text = "\n\n".join([*(r.text for r in lines), reply.text])
+            if sum(len(r.text) for r in lines) <= JOINED_LINES and measure(text, width) <= limit:
+                out.append(replace(reply, text=text))
+                continue
+        out.extend(lines)
+        out.append(reply)
+    return out
+
+
+def _joinable(reply: Reply) -> bool:
+    plain = reply.kind == "say" and not reply.alone and reply.attachment is None
+    return plain and not reply.buttons and bool(reply.text)

@@ -31,6 +31,7 @@ from adapters.discord.translate import (
     is_unreachable,
     send_kwargs,
 )
+from adapters.text import lines_joined
 from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from dialogs.model import Reply
@@ -78,7 +79,7 @@ class Outbox:
 
     async def show(self, who: str, replies: Sequence[Reply], place: Place) -> None:
         """Show ``replies`` for the person ``who`` (their user key) in ``place``, in order."""
-        for reply in replies:
+        for reply in lines_joined(replies, MAX_TEXT):
             if reply.kind == "answer":
                 await self._show_answer(who, reply.text, place)
             elif reply.kind == "notice" and place.interaction is not None:

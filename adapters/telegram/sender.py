@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -30,6 +30,7 @@ from adapters.telegram.translate import (
     to_send_kwargs,
     utf16_len,
 )
+from adapters.text import lines_joined, utf16_units
 from bot.errors import DeliveryFailed, RecipientUnreachable
 from bot.ports.store import Address
 from bot.pseudonyms import pseudonym
@@ -92,7 +93,7 @@ class Outbox:
         """
         toast = toast_of(replies, pressed)
         in_toast = False
-        for reply in with_lines_joined(replies):
+        for reply in lines_joined(replies, MAX_TEXT, utf16_units):
             if reply.kind == "answer":
                 await self._show_answer(chat_id, reply.text, pressed)
             elif reply.kind == "notice" and reply.text == toast and not in_toast:
@@ -229,37 +230,6 @@ class Outbox:
         except BadRequest as exc:
             if NOT_MODIFIED not in str(exc).lower():
                 logger.info("telegram: could not drop a keyboard in %s (%s)", _chat(chat_id), exc)
-
-
-JOINED_LINES = 800
-"""Characters of plain lines, at most, that go out in the next question's message (the
-greeting on /start is about 530)."""
-
-
-def with_lines_joined(replies: Sequence[Reply]) -> list[Reply]:
-    """Plain lines (``say``) right before a new question go out in the question's message, one
-    message instead of several: the person reads the same words in the same order, and the
-    chat gets one notification ("Thank you for sharing that" and the next question). Not when
-    the question edits one in place or carries a file, nor for a message that stands alone (a
-    summary card) or lines longer than :data:`JOINED_LINES`."""
-    out: list[Reply] = []
-    for reply in replies:
-        lines: list[Reply] = []
-        while out and _joinable(out[-1]):
-            lines.insert(0, out.pop())
-        if lines and reply.kind == "ask" and not reply.updates_prompt and not reply.attachment:
-            text = "\n\n".join([*(r.text for r in lines), reply.text])
-            if sum(len(r.text) for r in lines) <= JOINED_LINES and utf16_len(text) <= MAX_TEXT:
-                out.append(replace(reply, text=text))
-                continue
-        out.extend(lines)
-        out.append(reply)
-    return out
-
-
-def _joinable(reply: Reply) -> bool:
-    plain = reply.kind == "say" and not reply.alone and reply.attachment is None
-    return plain and not reply.buttons and bool(reply.text)
 
 
 def toast_of(replies: Sequence[Reply], pressed: Shown | None) -> str | None:

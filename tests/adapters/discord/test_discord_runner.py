@@ -108,7 +108,7 @@ async def test_a_failing_turn_gets_an_apology_and_the_bot_keeps_going(
     assert alex.dm_messages()[-1]["content"] == SAY("error.generic")
     monkeypatch.setattr(bot.core.conversations, "handle", real)
     await alex.say("hi")
-    assert alex.dm_messages()[-1]["content"].startswith("Who is this about?")
+    assert "\n\nWho is this about?" in alex.dm_messages()[-1]["content"]  # greeted, then asked
     await alex.say("Jordan, my secret")
     assert "failed" in caplog.text
     assert "private words" not in caplog.text
