@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.e2e_telegram import Stand, _Chat, _process, _threshold_command
+from bench.scheduler import write_subscribers
 from bench.table import Row
 from bot.migrate import migrate
 from bot.ports.store import to_db_time
@@ -47,18 +48,7 @@ def _populate(path: Path, due: int) -> None:
         for n in range(1, due + 1)
     ]
     subs = [(n, 1, "09:00", "UTC", "daily", at, "[]", created) for n in range(1, due + 1)]
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO users (id, platform, platform_user_id, address_platform, address_chat_id,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        users,
-    )
-    conn.executemany(
-        "INSERT INTO mantra_subscriptions (user_id, enabled, time, tz, days, next_due_utc,"
-        " rotation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        subs,
-    )
-    conn.execute("COMMIT")
+    write_subscribers(conn, users, subs)
     conn.close()
 
 

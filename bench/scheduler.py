@@ -92,6 +92,17 @@ def _populate(path: Path, people: int, platform: str, rng: random.Random) -> Non
         users.append((n, platform, f"u{n}", platform, f"c{n}", created))
         seen = json.dumps(rng.sample(range(21), rng.randrange(21)))
         subs.append((n, 1, *schedule, following[schedule], seen, created))
+    write_subscribers(conn, users, subs)
+    conn.close()
+
+
+def write_subscribers(
+    conn: sqlite3.Connection,
+    users: Sequence[tuple[object, ...]],
+    subs: Sequence[tuple[object, ...]],
+) -> None:
+    """``users`` rows (id, platform, user id, address platform, chat id, created) and their
+    ``subs`` (user id, enabled, time, tz, days, next due, rotation, updated), in one transaction."""
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO users (id, platform, platform_user_id, address_platform, address_chat_id,"
@@ -104,7 +115,6 @@ def _populate(path: Path, people: int, platform: str, rng: random.Random) -> Non
         subs,
     )
     conn.execute("COMMIT")
-    conn.close()
 
 
 def _make_due(path: Path, ids: Sequence[int], at: datetime) -> None:
