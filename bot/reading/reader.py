@@ -41,7 +41,7 @@ WHOLE_ONLY = 64
 """A message this short (in word pieces) is read whole, as the examples were: one pass, and one
 comparison (each piece read is one more chance of a look-alike coming out nearer a concern)."""
 
-MIN_WORDS = 4
+MIN_WORDS = 3
 """Shorter messages, and shorter sentences of a longer one, are left to the phrase rules: a word
 or two ("done", "nothing", "help", a name) says too little for its meaning to be placed."""
 
