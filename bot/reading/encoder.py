@@ -45,10 +45,10 @@ def _safetensors(path: Path) -> dict[str, Array]:
     (size,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + size])
     body = memoryview(raw)[8 + size :]
-    kinds = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
+    kinds = {"F32": np.float32, "F16": np.float16}
     tensors = {}
     for name, entry in header.items():
-        if name == "__metadata__" or entry["dtype"] not in ("F32", "F16"):
+        if name == "__metadata__" or entry["dtype"] not in kinds:
             continue  # position_ids (I64) is only 0, 1, 2, …
         start, end = entry["data_offsets"]
         values = np.frombuffer(body[start:end], dtype=kinds[entry["dtype"]])

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.reading.encoder import Encoder, model_dir
+from dialogs.answers import clean_text
 from dialogs.safety import Finding, SafetyRules
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,6 @@ class Reader:
 
     def __init__(self, encoder: Encoder, examples: Examples, rules: SafetyRules) -> None:
         self._encoder = encoder
-        self._examples = examples
         kinds = {c.id: c.kind for c in rules.categories}
         used = {examples.categories[n] for n in examples.category[examples.concern]}
         if unknown := sorted(used - set(kinds)):
@@ -98,23 +98,27 @@ class Reader:
         self._seen: OrderedDict[bytes, Finding | None] = OrderedDict()
 
     def __call__(self, text: str) -> Finding | None:
+        text = clean_text(text)
         key = _key(text)
         if key in self._seen:
             self._seen.move_to_end(key)
             return self._seen[key]
-        finding = self.read(text)
+        return self._remember(key, self.read(text))
+
+    async def prepare(self, text: str) -> None:
+        """Read ``text`` in a worker thread so the turn that follows finds it read. Remembered
+        as the dialog reads it (:func:`~dialogs.answers.clean_text`: the same message with a
+        trailing newline is the same message)."""
+        text = clean_text(text)
+        key = _key(text)
+        if key not in self._seen:
+            self._remember(key, await asyncio.to_thread(self.read, text))
+
+    def _remember(self, key: bytes, finding: Finding | None) -> Finding | None:
         self._seen[key] = finding
         while len(self._seen) > _CACHED:
             self._seen.popitem(last=False)
         return finding
-
-    async def prepare(self, text: str) -> None:
-        """Read ``text`` in a worker thread so the turn that follows finds it read."""
-        if _key(text) not in self._seen:
-            finding = await asyncio.to_thread(self.read, text)
-            self._seen[_key(text)] = finding
-            while len(self._seen) > _CACHED:
-                self._seen.popitem(last=False)
 
     def read(self, text: str) -> Finding | None:
         pieces = self._pieces(text)
@@ -135,14 +139,12 @@ class Reader:
         sentence from its start, until :data:`TOKEN_BUDGET` is spent."""
         tokens = self._encoder.tokens
         whole = " ".join(text.split())
-        if not whole:
-            return []
         if word_count(whole) < MIN_WORDS:
             return []
         first = tokens.encode(whole)
         if len(first) <= WHOLE_ONLY:
             return [first]
-        sentences = [s for s in map(" ".join, map(str.split, _SENTENCES.split(text)))]
+        sentences = (" ".join(s.split()) for s in _SENTENCES.split(text))
         pieces: list[list[int]] = []
         spent = 0
         for sentence in (s for s in sentences if word_count(s) >= MIN_WORDS):

@@ -21,6 +21,7 @@ from bot.reading import Reader, open_reader
 from bot.reading.encoder import MAX_TOKENS, Encoder, model_dir
 from bot.reading.reader import EXAMPLES, TOKEN_BUDGET, load_examples
 from dialogs import load_script
+from dialogs.answers import clean_text
 from dialogs.safety import Finding, assess, by_phrases
 from tests.support.clocks import Ticking
 from tests.support.console import console_core, typed
@@ -185,6 +186,23 @@ async def test_prepare_reads_in_a_worker_and_the_turn_finds_it_remembered(
     monkeypatch.setattr(reader, "read", counted)
     first = reader(text)
     assert calls == [] and first is not None and first.kind == "crisis"
+
+
+async def test_a_message_with_a_trailing_newline_read_ahead_is_not_read_again_in_the_turn(
+    reader: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typed = "  everyone would be fine if i just faded out\n"
+    await reader.prepare(typed)  # the event's text, as the platform gave it
+    calls: list[str] = []
+    original = reader.read
+
+    def counted(message: str) -> Finding | None:
+        calls.append(message)
+        return original(message)
+
+    monkeypatch.setattr(reader, "read", counted)
+    reader(clean_text(typed))  # the text the dialog's safety check asks about
+    assert calls == []
 
 
 def test_the_rules_choice_keeps_the_phrase_rules_alone() -> None:
