@@ -66,18 +66,19 @@ def lines_joined(replies: Sequence[Reply], limit: int, width: Width = one) -> li
     the question edits one in place or carries a file, nor for a message that stands alone (a
     summary card), lines longer than :data:`JOINED_LINES`, or past ``limit`` units in all."""
     out: list[Reply] = []
+    lines: list[Reply] = []  # plain lines not yet placed
     for reply in replies:
-        lines: list[Reply] = []
-        while out and _joinable(out[-1]):
-            lines.insert(0, out.pop())
+        if _joinable(reply):
+            lines.append(reply)
+            continue
         if lines and reply.kind == "ask" and not reply.updates_prompt and not reply.attachment:
             text = "\n\n".join([*(r.text for r in lines), reply.text])
             if sum(len(r.text) for r in lines) <= JOINED_LINES and measure(text, width) <= limit:
-                out.append(replace(reply, text=text))
-                continue
+                reply, lines = replace(reply, text=text), []
         out.extend(lines)
         out.append(reply)
-    return out
+        lines = []
+    return out + lines
 
 
 def _joinable(reply: Reply) -> bool:
