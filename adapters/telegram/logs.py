@@ -17,7 +17,7 @@ from telegram.error import Conflict, TelegramError
 
 __all__ = ["polling_errors", "token_kept_out_of_logs"]
 
-logger = logging.getLogger("adapters.telegram.runner")
+logger = logging.getLogger(__name__)
 
 CONFLICT_EVERY = 60.0
 """Seconds between two reports of another process polling with the same token."""
@@ -38,6 +38,7 @@ TOKEN_LOGGERS = (
     "telegram.request.HTTPXRequest",
     "adapters.telegram.runner",
     "adapters.telegram.sender",
+    "adapters.telegram.logs",
 )
 """Loggers whose records are scrubbed of the token, whatever their level."""
 

@@ -20,7 +20,7 @@ SAID = "another process is polling with this bot token"
 async def test_a_second_process_polling_with_the_same_token_is_said_plainly(
     api: TelegramAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="adapters.telegram.runner")
+    caplog.set_level(logging.ERROR, logger="adapters.telegram.logs")
     first = make_settings(api, tmp_path / "one.db")
     second = make_settings(api, tmp_path / "two.db")
     async with running_bot(first, api), running_bot(second, api):
@@ -39,7 +39,7 @@ async def test_a_second_process_polling_with_the_same_token_is_said_plainly(
 def test_the_conflict_is_said_once_a_minute_at_most_and_other_errors_each_time(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="adapters.telegram.runner")
+    caplog.set_level(logging.ERROR, logger="adapters.telegram.logs")
     now = [1000.0]
     report = polling_errors(lambda: now[0])
     for _ in range(5):
