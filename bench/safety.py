@@ -112,12 +112,11 @@ def _met(found: int, concerns: int, noticed: int, look_alikes: int) -> bool:
 async def run() -> list[Row]:
     rules = load_script().safety
     reader = open_reader("auto", rules)
-    both = replace(rules, reader=reader) if reader is not None else None
-    chosen = both or rules
+    chosen = replace(rules, reader=reader) if reader is not None else rules
     tuning = _load("tuning")
     held_out, dropped = _unseen(_load("held_out"), tuning)
     scores = _score(held_out, chosen)
-    alone = _score(held_out, rules) if both is not None else scores
+    alone = _score(held_out, rules) if reader is not None else scores
     rows = []
     ids = [c.id for c in rules.categories]
     for category in ids + sorted(set(scores) - set(ids)):
@@ -141,8 +140,8 @@ async def run() -> list[Row]:
     head = [
         Row(
             "safety check",
-            "phrase rules + sentence model" if both else "phrase rules alone",
-            "(the sentence model is not installed)" if both is None else "—",
+            "phrase rules + sentence model" if reader else "phrase rules alone",
+            "(the sentence model is not installed)" if reader is None else "—",
         ),
         Row(
             "safety check, held-out recall (all categories)",
@@ -157,7 +156,7 @@ async def run() -> list[Row]:
             look_alikes > 0 and noticed / look_alikes <= FALSE_POSITIVE_TARGET,
         ),
     ]
-    if both is not None:
+    if reader is not None:
         head += [
             Row(
                 "  phrase rules alone: held-out recall · false positives",
