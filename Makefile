@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit lock bench chat docs graph reader-examples clean
+.PHONY: run test lint audit lock bench chat docs graph reader-train clean
 
 $(STAMP): pyproject.toml requirements-reader.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,9 +46,10 @@ docs: $(STAMP)
 graph: $(STAMP)
 	@$(BIN)/python -m tools.graph
 
-# bot/reading/examples.npz, after a change to tests/dialogs/safety_corpus/tuning.toml.
-reader-examples: $(STAMP)
-	@$(BIN)/python -m tools.reader_examples
+# bot/reading/tuned.npz, after a change to tests/dialogs/safety_corpus/tuning.toml.
+reader-train: $(STAMP)
+	@$(BIN)/python -m pip install --quiet -r requirements-train.txt
+	@$(BIN)/python -m tools.reader_train
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench

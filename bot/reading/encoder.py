@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import struct
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,8 +147,16 @@ def _gelu(x: Array) -> Array:
 class Encoder:
     """Texts → unit vectors (384 wide) whose dot product says how alike they mean."""
 
-    def __init__(self, where: Path) -> None:
+    def __init__(self, where: Path, adjust: Iterable[tuple[str, Array]] = ()) -> None:
+        """``adjust``: what to add to named weights (``encoder.layer.0.attention.self.query``
+        and the like, laid out as stored: output × input), as the safety reader's fine-tuning
+        learned it (:mod:`bot.reading.reader`)."""
         w = _safetensors(where / "model.safetensors")
+        for name, delta in adjust:
+            key = f"{name}.weight"
+            if key not in w or w[key].shape != delta.shape:
+                raise ValueError(f"no weight {key} of shape {delta.shape} to adjust")
+            w[key] = w[key] + delta.astype(np.float32)
         vocab = (where / "vocab.txt").read_text("utf-8").splitlines()
         self.tokens = WordPieces(vocab)
         self.words = w["embeddings.word_embeddings.weight"]

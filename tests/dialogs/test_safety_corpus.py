@@ -1,6 +1,6 @@
 """The labelled corpus in tests/dialogs/safety_corpus/: its shape, and the tuning part's figures.
 
-``tuning.toml`` is what the rules and the sentence model's examples are made from: what the rules
+``tuning.toml`` is what the rules and the sentence model are trained on: what the rules
 notice in a ``concern`` there is its category's kind, and its look-alikes (``none``) are noticed
 at most 15% of the time.
 ``held_out.toml`` is never tuned on; only its shape is checked here (each category has messages

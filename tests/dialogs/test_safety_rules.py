@@ -110,6 +110,8 @@ NOTICED: dict[str, list[str]] = {
         "relapsed again, there's blood on my wrists",
         "i scalded myself with the kettle on purpose",
         "my son keeps hurting himself",
+        "sh again last night, nobody knows",
+        "did sh last night",
     ],
     "violence": [
         "he hits me",
@@ -247,6 +249,8 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "I cut him off",
         "burned my hand on the baking tray",
         "the puppy bit my hand",
+        "sh, be quiet, the baby is asleep",
+        "ssh into the server first",
     ],
     "violence": ["he beat me at chess", "she pushed me on the swing", "He hit me up last night"],
     "sexual_coercion": ["he forces me to go to the gym lol"],
