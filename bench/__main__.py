@@ -22,6 +22,7 @@ BENCHES = (
     "safety",
     "postgres",
     "e2e_telegram",
+    "e2e_discord",
     "reply_fanout",
 )
 
