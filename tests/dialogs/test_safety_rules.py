@@ -181,6 +181,7 @@ NOTICED: dict[str, list[str]] = {
         "she stole my identity to open a card",
     ],
     "degradation": [
+        "he makes me beg for food",
         "he calls me worthless",
         "she says no one else would ever want me",
         "he constantly criticises me",
