@@ -68,6 +68,9 @@ class Listening:
     min_words: int = 3
     quiet: frozenset[str] = frozenset()
     echo_words: int = 4
+    greetings: frozenset[str] = frozenset()
+    """Hellos ("hi", "hey there", "good evening"): typed where a name is asked, a greeting, not
+    the name."""
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Each theme's example texts (checked on load to be answered by that theme, and by the
     script loader never to be read as a safety concern)."""
@@ -92,6 +95,11 @@ def words(text: str) -> list[str]:
 def is_quiet(text: str, rules: Listening) -> bool:
     """Whether ``text`` is too short or too plain to need an acknowledgement."""
     return _key(text) in rules.quiet or len(words(text)) < rules.min_words
+
+
+def is_greeting(text: str, rules: Listening) -> bool:
+    """Whether ``text`` is only a hello ("hi", "Hey there!", "good evening")."""
+    return _key(text) in rules.greetings
 
 
 def acknowledge(
@@ -243,6 +251,7 @@ def listening_from(raw: Mapping[str, Any], where: str = "listening") -> Listenin
         min_words=int(raw.get("min_words", 3)),
         quiet=frozenset(_key(str(q)) for q in raw.get("quiet", ())),
         echo_words=int(raw.get("echo_words", 4)),
+        greetings=frozenset(_key(str(g)) for g in raw.get("greetings", ())),
         examples={
             t.id: tuple(str(e) for e in spec.get("examples", ()))
             for t, spec in zip(themes, raw.get("theme", ()), strict=True)
@@ -271,6 +280,7 @@ __all__ = [
     "NodeLines",
     "Theme",
     "acknowledge",
+    "is_greeting",
     "is_quiet",
     "listening_from",
     "remember",

@@ -115,11 +115,14 @@ def _idle(state: State, text: str, script: Script, out: flow.Out) -> State:
 
 
 def _words(state: State, node: Node, text: str, script: Script, out: flow.Out) -> State:
-    """Text typed where words are asked for: a command word, a sentence where a name was
-    asked, or the answer (acknowledged when the question listens)."""
+    """Text typed where words are asked for: a command word, a hello or a sentence where a
+    name was asked, or the answer (acknowledged when the question listens)."""
     word = understanding.command_word(text, script)
     if word is not None:
         return _command(word, state, script, out)
+    if node.short and listening.is_greeting(text, script.listening):
+        out.say(script.say("name_greeted"))
+        return flow.show(state, node, script, out)
     if node.short and understanding.looks_like_sentence(text):
         state = flow.hear(flow.keep_opening(state, text, script), node, text, script, out)
         out.say(script.say("opening_kept"))

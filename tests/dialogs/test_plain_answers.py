@@ -249,6 +249,28 @@ def test_a_sentence_typed_where_a_name_is_asked_is_kept_not_taken_as_the_name(
     assert question.text == script.node("reflect.name").prompt
 
 
+@pytest.mark.parametrize("hello", ["hi", "Hello!", "hey there", "Good evening.", "HIYA"])
+def test_a_hello_typed_where_a_name_is_asked_is_greeted_not_kept_as_the_name(
+    script: Script, at_node: Callable[..., State], hello: str
+) -> None:
+    state = at_node("reflect.name")
+    result = step(state, Text(hello, AT), script)
+    assert "name" not in result.state.data and "opening" not in result.state.data
+    assert result.state.node == "reflect.name"
+    greeted, question = result.replies
+    assert greeted.text == script.say("name_greeted")
+    assert question.text == script.node("reflect.name").prompt
+
+
+def test_a_name_that_is_not_a_hello_is_still_taken_as_the_name(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    for name in ("Hiro", "Eve", "Heyden"):
+        result = step(at_node("reflect.name"), Text(name, AT), script)
+        assert result.state.data["name"] == name
+        assert result.state.node != "reflect.name"
+
+
 def test_what_was_kept_instead_of_a_name_is_on_the_card(chat: Chat) -> None:
     chat.command("start")
     chat.text("I feel awful today, can we just talk?")
