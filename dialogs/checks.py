@@ -155,7 +155,7 @@ def validate(script: Script) -> None:
         "mantra_snoozed", "mantra_snooze_over", "checkin_reminder", "checkin_now",
         "tz_by_clock", "hint_tz_clock", "unknown_command_near", "did_you_mean", "or_word",
         "cancel_confirm", "cancel_yes", "cancel_no", "cancel_kept_going", "opening_kept",
-        "name_greeted",
+        "name_greeted", "name_greeted_again",
         "options_heard",
         "idle_menu", "previous_answer", "keep_label", "clear_label", "answered_kept",
         "answered_cleared", "last_time", "reminders_still_come", "nothing_running",

@@ -121,7 +121,9 @@ def _words(state: State, node: Node, text: str, script: Script, out: flow.Out) -
     if word is not None:
         return _command(word, state, script, out)
     if node.short and listening.is_greeting(text, script.listening):
-        out.say(script.say("name_greeted"))
+        again = "greeted" in state.heard
+        out.say(script.say("name_greeted_again" if again else "name_greeted"))
+        state = replace(state, heard=listening.remember(state.heard, "greeted"))
         return flow.show(state, node, script, out)
     if node.short and understanding.looks_like_sentence(text):
         state = flow.hear(flow.keep_opening(state, text, script), node, text, script, out)

@@ -262,6 +262,16 @@ def test_a_hello_typed_where_a_name_is_asked_is_greeted_not_kept_as_the_name(
     assert question.text == script.node("reflect.name").prompt
 
 
+def test_a_second_hello_where_a_name_is_asked_is_not_greeted_word_for_word_again(
+    script: Script, at_node: Callable[..., State]
+) -> None:
+    first = step(at_node("reflect.name"), Text("hi", AT), script)
+    second = step(first.state, Text("hello?", AT), script)
+    assert second.replies[0].text == script.say("name_greeted_again")
+    assert second.replies[0].text != first.replies[0].text
+    assert second.state.node == "reflect.name" and "name" not in second.state.data
+
+
 def test_a_name_that_is_not_a_hello_is_still_taken_as_the_name(
     script: Script, at_node: Callable[..., State]
 ) -> None:
