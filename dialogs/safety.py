@@ -32,6 +32,10 @@ how to read a message carefully:
 * **Overlaps.** A phrase inside a longer phrase of another category belongs to the longer one
   ("she threatens suicide" is her threat, not the person's crisis).
 
+* **Frames.** A joke, a story, study or work about it, a past that is over (``frames``): what
+  the phrases notice there stands unless the second reader is all but sure it is no concern
+  (``SafetyRules.clear``); an unframed message is never cleared.
+
 It is biased toward offering help. What the phrases miss, a second reader (the bot's sentence
 model, ``SafetyRules.reader``) may notice. ``make bench`` reports the held-out figures of the
 corpus in ``tests/dialogs/safety_corpus/``; patterns are looked up by the word they can begin
@@ -126,8 +130,16 @@ class SafetyRules:
     reporting: re.Pattern[str] | None = None
     threat_category: Category | None = None
     clause_breaks: re.Pattern[str] = re.compile(r"[.!?;:\n]+")
+    frames: re.Pattern[str] | None = None
+    """A joke, a story, study or work about it, a past that is over: a message in one of these
+    frames that the phrases notice may still be cleared by :attr:`clear`."""
+    earnest: re.Pattern[str] | None = None
+    """Words that undo a frame: the person says they mean it."""
     reader: Callable[[str], Finding | None] | None = field(default=None, compare=False)
     """Asked only when the phrases notice nothing; ``None``: the phrases alone."""
+    clear: Callable[[str], bool] | None = field(default=None, compare=False)
+    """Whether the second reader is all but sure a message is no concern; asked only for a
+    framed message the phrases noticed. ``None``: the phrases always stand."""
 
 
 def rules_from(raw: Mapping[str, Any], where: str = "safety") -> SafetyRules:
@@ -186,6 +198,8 @@ def rules_from(raw: Mapping[str, Any], where: str = "safety") -> SafetyRules:
             typo_words.setdefault(variant, set()).add(word)
     breaks = [re.escape(str(w)) for w in raw.get("clause_words", ())]
     clause_breaks = r"[.!?;:\n]+" + (r"|\b(?:" + "|".join(breaks) + r")\b" if breaks else "")
+    frames = [expand(str(p)) for p in raw.get("frames", ())]
+    earnest = [expand(str(p)) for p in raw.get("earnest", ())]
     reporting = raw.get("reporting")
     threat = raw.get("threat_category")
     if threat is not None and (threat not in categories or categories[threat].kind != "abuse"):
@@ -213,6 +227,8 @@ def rules_from(raw: Mapping[str, Any], where: str = "safety") -> SafetyRules:
         reporting=compile_(expand(str(reporting)) + r"\W*$") if reporting else None,
         threat_category=categories[threat] if threat is not None else None,
         clause_breaks=compile_(clause_breaks),
+        frames=compile_(bounded("|".join(frames))) if frames else None,
+        earnest=compile_(bounded("|".join(earnest))) if earnest else None,
     )
 
 
@@ -244,11 +260,29 @@ def canonical(text: str, rules: SafetyRules) -> str:
 
 def assess(text: str, rules: SafetyRules, *, second_look: bool = True) -> Finding | None:
     """What one message suggests, or ``None``: the phrases, then the reader (if any, and
-    ``second_look``)."""
+    ``second_look``). What the phrases notice in a framed message (:func:`framed`: "im gonna
+    die lol", "my character jumps off a bridge") stands unless the reader is all but sure it
+    is no concern (``clear``)."""
     finding = by_phrases(text, rules)
-    if finding is None and second_look and rules.reader is not None:
-        return rules.reader(text)
+    if not second_look:
+        return finding
+    if finding is None:
+        return rules.reader(text) if rules.reader is not None else None
+    if rules.clear is not None and framed(text, rules) and rules.clear(text):
+        return None
     return finding
+
+
+def framed(text: str, rules: SafetyRules) -> bool:
+    """Whether ``text`` is told as a joke, a story, study or work, or a past that is over
+    (``frames`` in the content; matched on the text in lower case, straight apostrophes), and
+    the person does not say they mean it (``earnest``: "kms lol i mean it this time")."""
+    if rules.frames is None:
+        return False
+    clean = normalize(text)
+    if rules.frames.search(clean) is None:
+        return False
+    return rules.earnest is None or rules.earnest.search(clean) is None
 
 
 def by_phrases(text: str, rules: SafetyRules) -> Finding | None:
@@ -410,4 +444,4 @@ def _one_apart(a: str, b: str) -> bool:
 
 
 __all__ = ["KINDS", "Category", "Concern", "Finding", "SafetyRules", "SafetyRulesError"]
-__all__ += ["assess", "by_phrases", "canonical", "concern", "normalize", "rules_from"]
+__all__ += ["assess", "by_phrases", "canonical", "concern", "framed", "normalize", "rules_from"]

@@ -32,12 +32,14 @@ from torch import Tensor, nn
 
 from bot.reading.encoder import WordPieces, _safetensors, model_dir
 from bot.reading.reader import MIN_WORDS, TUNED, word_count
-from dialogs import load_script
+from dialogs import load_script, safety
 from dialogs.safety import by_phrases
 
 TUNING = (
     Path(__file__).resolve().parent.parent / "tests" / "dialogs" / "safety_corpus" / "tuning.toml"
 )
+OUT_OF_FOLD = Path(".venv") / "reader-out-of-fold.npy"
+"""The out-of-fold scores, kept for a second look at the tables (not committed)."""
 RANK = 8
 SCALE = 2.0
 """LoRA's alpha / rank: how much the low-rank change counts."""
@@ -52,6 +54,9 @@ FALSE_POSITIVES = 0.10
 """Out of fold, rules and model together: the 15% target, less the few points a held-out batch
 has come out above the tuning figure."""
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CLEARING = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+"""How unlikely a concern must be for a framed message the phrases noticed to be cleared: the
+largest of these at which, out of fold, no tuning concern would have been cleared."""
 WIDTH, HEADS, LAYERS = 384, 12, 6
 ADJUSTED = (
     "attention.self.query",
@@ -199,8 +204,10 @@ def scores(model: Model, tokens: WordPieces, texts: list[str]) -> npt.NDArray[np
     return out
 
 
-def choose_threshold(rows: list[Row], names: list[str], out_of_fold: npt.NDArray[Any]) -> float:
-    """Print the out-of-fold table and pick the threshold from it."""
+def choose_threshold(
+    rows: list[Row], names: list[str], out_of_fold: npt.NDArray[Any]
+) -> tuple[float, float]:
+    """Print the out-of-fold tables and pick from them the threshold and ``clear_below``."""
     rules = load_script().safety
     kinds = {c.id: c.kind for c in rules.categories}
     labels = np.array([label for _, label in rows])
@@ -211,6 +218,25 @@ def choose_threshold(rows: list[Row], names: list[str], out_of_fold: npt.NDArray
     rules_kind = np.array([f.kind if f else "" for f in by_rules])
     likely = 1.0 - out_of_fold[:, 0]
     model_kind = kind_of[out_of_fold[:, 1:].argmax(1) + 1]
+    framed = np.array(
+        [
+            by is not None and safety.framed(text, rules)
+            for (text, _), by in zip(rows, by_rules, strict=True)
+        ]
+    )
+    readable = ~short
+    print("clear below  framed look-alikes cleared  concerns cleared")
+    clear_below = 0.0
+    for limit in CLEARING:
+        cleared = framed & readable & (likely < limit)
+        lost = int((cleared & concern).sum())
+        spared = int((cleared & ~concern).sum())
+        print(f"{limit:11.3f}  {spared:24d}  {lost:16d}")
+        if lost > 0:
+            break
+        clear_below = limit
+    print(f"clear below chosen: {clear_below}")
+    rules_kind = np.where(framed & readable & (likely < clear_below), "", rules_kind)
     print(f"out of fold ({concern.sum():,} concerns, {(~concern).sum():,} look-alikes):")
     print("threshold  model recall  rules+model recall  rules+model false positives")
     chosen = THRESHOLDS[-1]
@@ -225,16 +251,17 @@ def choose_threshold(rows: list[Row], names: list[str], out_of_fold: npt.NDArray
         if false <= FALSE_POSITIVES and found > best:
             chosen, best = threshold, found
     print(f"threshold chosen: {chosen}")
-    return chosen
+    return chosen, clear_below
 
 
-def save(model: Model, names: list[str], threshold: float, source: str) -> None:
+def save(model: Model, names: list[str], threshold: float, clear_below: float, source: str) -> None:
     arrays: dict[str, npt.NDArray[Any]] = {
         "names": np.array(list(model.adjusted)),
         "head": (model.head.weight.detach() * POOLED).numpy(),
         "head_bias": model.head.bias.detach().numpy(),
         "labels": np.array(["none", *names]),
         "threshold": np.array(threshold),
+        "clear_below": np.array(clear_below),
         "source": np.array(source),
     }
     for n, part in enumerate(model.adjusted.values()):
@@ -274,10 +301,11 @@ def main() -> int:
         model = train(weights, tokens, kept, len(names) + 1)
         left = [n for n in range(len(rows)) if fold[n] == part]
         out_of_fold[left] = scores(model, tokens, [rows[n][0] for n in left])
-    threshold = choose_threshold(rows, names, out_of_fold)
+    np.save(OUT_OF_FOLD, out_of_fold)
+    threshold, clear_below = choose_threshold(rows, names, out_of_fold)
     print("all of the tuning part", flush=True)
     model = train(weights, tokens, rows, len(names) + 1)
-    save(model, names, threshold, hashlib.sha256(TUNING.read_bytes()).hexdigest())
+    save(model, names, threshold, clear_below, hashlib.sha256(TUNING.read_bytes()).hexdigest())
     print(f"{len(rows):,} messages learned; written to {TUNED}")
     return 0
 

@@ -62,6 +62,9 @@ class Tuning:
     """``"none"`` first, then the categories."""
     threshold: float
     """How likely a concern must be, at least, to be noticed."""
+    clear_below: float
+    """A framed message the phrases noticed is cleared when a concern is less likely than this
+    (0: never)."""
     source: str
     """SHA-256 of the tuning corpus it was trained on."""
 
@@ -83,6 +86,7 @@ def load_tuning(path: Path = TUNED) -> Tuning:
             head_bias=data["head_bias"].astype(np.float32),
             labels=tuple(str(c) for c in data["labels"]),
             threshold=float(data["threshold"]),
+            clear_below=float(data["clear_below"]) if "clear_below" in data else 0.0,
             source=str(data["source"]),
         )
 
@@ -107,15 +111,25 @@ class Reader:
         self._head = tuning.head
         self._head_bias = tuning.head_bias
         self._threshold = tuning.threshold
-        self._seen: OrderedDict[bytes, Finding | None] = OrderedDict()
+        self._clear_below = tuning.clear_below
+        self._seen: OrderedDict[bytes, tuple[Finding | None, float]] = OrderedDict()
 
     def __call__(self, text: str) -> Finding | None:
+        return self._verdict(text)[0]
+
+    def clear(self, text: str) -> bool:
+        """Whether the model is all but sure ``text`` is no concern (``SafetyRules.clear``:
+        asked for a framed message the phrases noticed)."""
+        likely = self._verdict(text)[1]
+        return likely < self._clear_below
+
+    def _verdict(self, text: str) -> tuple[Finding | None, float]:
         text = clean_text(text)
         key = _key(text)
         if key in self._seen:
             self._seen.move_to_end(key)
             return self._seen[key]
-        return self._remember(key, self.read(text))
+        return self._remember(key, self._judge(text))
 
     async def prepare(self, text: str) -> None:
         """Read ``text`` in a worker thread so the turn that follows finds it read. Remembered
@@ -124,23 +138,30 @@ class Reader:
         text = clean_text(text)
         key = _key(text)
         if key not in self._seen:
-            self._remember(key, await asyncio.to_thread(self.read, text))
+            self._remember(key, await asyncio.to_thread(self._judge, text))
 
-    def _remember(self, key: bytes, finding: Finding | None) -> Finding | None:
-        self._seen[key] = finding
+    def _remember(
+        self, key: bytes, verdict: tuple[Finding | None, float]
+    ) -> tuple[Finding | None, float]:
+        self._seen[key] = verdict
         while len(self._seen) > _CACHED:
             self._seen.popitem(last=False)
-        return finding
+        return verdict
 
     def read(self, text: str) -> Finding | None:
+        return self._judge(text)[0]
+
+    def _judge(self, text: str) -> tuple[Finding | None, float]:
+        """What the model finds, and how likely a concern is (1.0 for a message too short to
+        read: the model has no say on it)."""
         scores = self.scores(text)
         if scores is None:
-            return None
+            return None, 1.0
         likely = 1.0 - scores[:, 0]
         chosen = int(likely.argmax())
         if likely[chosen] < self._threshold:
-            return None
-        return self._findings[int(scores[chosen, 1:].argmax())]
+            return None, float(likely[chosen])
+        return self._findings[int(scores[chosen, 1:].argmax())], float(likely[chosen])
 
     def scores(self, text: str) -> Array | None:
         """How likely each label is (``"none"`` first), a row per piece read; ``None`` when

@@ -86,7 +86,7 @@ def test_the_fine_tuning_changes_what_the_model_reads(encoder: Encoder) -> None:
 def test_every_tuning_concern_is_noticed_by_the_rules_or_the_sentence_model(
     reader: Reader,
 ) -> None:
-    rules = replace(load_script().safety, reader=reader)
+    rules = replace(load_script().safety, reader=reader, clear=reader.clear)
     corpus = tomllib.loads(TUNING.read_text("utf-8"))
     missed = [
         (category, message)
@@ -95,6 +95,37 @@ def test_every_tuning_concern_is_noticed_by_the_rules_or_the_sentence_model(
         if assess(message, rules) is None
     ]
     assert missed == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my character tries to jump off a bridge in chapter 3 of the novel im writing",
+        "i volunteer at a women's shelter on saturdays, we're fundraising next month",
+        "if he posts one more gym selfie i'm gonna die 💀",
+    ],
+)
+def test_a_look_alike_told_as_a_story_work_or_a_joke_is_cleared_by_the_model(
+    reader: Reader, message: str
+) -> None:
+    rules = load_script().safety
+    assert by_phrases(message, rules) is not None, "the rules leave this alone now"
+    assert assess(message, replace(rules, reader=reader, clear=reader.clear)) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i want to die lol this is fine",
+        "i used to cut and last night i did it again",
+        "been googling which buildings downtown have roof access lol",
+        "kms lol i mean it this time",
+    ],
+)
+def test_a_concern_told_with_a_laugh_or_a_past_stays_noticed(reader: Reader, message: str) -> None:
+    rules = replace(load_script().safety, reader=reader, clear=reader.clear)
+    finding = assess(message, rules)
+    assert finding is not None and finding.kind == "crisis"
 
 
 def test_the_reader_file_is_part_of_the_package() -> None:

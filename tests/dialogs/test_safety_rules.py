@@ -8,9 +8,11 @@ corpus are in ``test_safety_corpus.py`` and ``make bench``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from dialogs.safety import assess
+from dialogs.safety import assess, framed
 from dialogs.script import Script
 
 NOTICED: dict[str, list[str]] = {
@@ -66,6 +68,7 @@ NOTICED: dict[str, list[str]] = {
         "i don't know how much longer i can go on",
     ],
     "burden": [
+        "i keep thinking i should remove myself from the equation",
         "everyone would be better off if I was dead",
         "Everyone would be better off without me",
         "i'm just a burden to everyone",
@@ -88,6 +91,7 @@ NOTICED: dict[str, list[str]] = {
         "once you get my message i'll be gone",
     ],
     "method_plan_attempt": [
+        "been googling which buildings downtown have roof access",
         "I took too many pills last night on purpose",
         "i took like 30 pills",
         "I tried to kill myself last year",
@@ -114,6 +118,7 @@ NOTICED: dict[str, list[str]] = {
         "did sh last night",
     ],
     "violence": [
+        "wearing makeup over the bruise so my friend doesnt ask",
         "he hits me",
         "my boyfriend slapped me",
         "he pushed me and i fell",
@@ -124,6 +129,8 @@ NOTICED: dict[str, list[str]] = {
         "there are bruises where she grabbed me",
     ],
     "sexual_coercion": [
+        "my manager says my contract renewal depends on me being 'nicer' to him after hours",
+        "my boss said i'd get the promotion if i slept with him",
         "he forced me to have sex",
         "i said no but he didn't stop",
         "he gets angry if i don't sleep with him",
@@ -181,6 +188,7 @@ NOTICED: dict[str, list[str]] = {
         "she stole my identity to open a card",
     ],
     "degradation": [
+        "maybe i am remembering wrong. he says i always do",
         "he makes me beg for food",
         "he calls me worthless",
         "she says no one else would ever want me",
@@ -253,7 +261,12 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "sh, be quiet, the baby is asleep",
         "ssh into the server first",
     ],
-    "violence": ["he beat me at chess", "she pushed me on the swing", "He hit me up last night"],
+    "violence": [
+        "he beat me at chess",
+        "she pushed me on the swing",
+        "He hit me up last night",
+        "makeup over the spot on my chin before the date",
+    ],
     "sexual_coercion": ["he forces me to go to the gym lol"],
     "threats": [
         "My mum would kill me if she found out",
@@ -272,7 +285,7 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "i'm not allowed to wear trainers at work",
     ],
     "financial_control": ["she takes care of the bills because she's better with money"],
-    "degradation": ["he called me beautiful", "i twisted my ankle"],
+    "degradation": ["he called me beautiful", "i twisted my ankle", "he says i got the date wrong"],
     "abuse_general": ["he never hit me", "my aunt volunteers for a domestic abuse charity"],
 }
 
@@ -297,3 +310,64 @@ def test_every_family_in_the_content_is_tested(script: Script) -> None:
     ids = {c.id for c in script.safety.categories}
     assert set(NOTICED) == ids
     assert set(LOOK_ALIKES) == ids
+
+
+# --------------------------------------------------------------------------------------------
+# Frames: a joke, a story, study or work about it, a past that is over
+
+
+FRAMED = [
+    "if he posts one more gym selfie i'm gonna die 💀",
+    "traffic is the worst i want to die lol",
+    "my character tries to jump off a bridge in chapter 3",
+    "the abuse storyline in that show was so well written",
+    "i volunteer at a women's shelter on saturdays",
+    "i used to self harm as a teen but that's years behind me now",
+]
+UNFRAMED = [
+    "i want to die",
+    "he hit me again last night",
+    "i have the rope in my car",
+    "kms lol i mean it this time",
+    "haha no joke i want to die",
+]
+
+
+@pytest.mark.parametrize("text", FRAMED)
+def test_a_joke_a_story_study_or_a_past_is_framed(script: Script, text: str) -> None:
+    assert framed(text, script.safety)
+
+
+@pytest.mark.parametrize("text", UNFRAMED)
+def test_a_plain_concern_is_not_framed(script: Script, text: str) -> None:
+    assert not framed(text, script.safety)
+
+
+@pytest.mark.parametrize("text", FRAMED)
+def test_a_framed_concern_stands_when_there_is_no_second_reader(script: Script, text: str) -> None:
+    assert assess(text, script.safety) is not None
+
+
+@pytest.mark.parametrize("text", FRAMED)
+def test_a_framed_message_is_cleared_only_when_the_second_reader_is_sure(
+    script: Script, text: str
+) -> None:
+    sure = replace(script.safety, clear=lambda _: True)
+    unsure = replace(script.safety, clear=lambda _: False)
+    assert assess(text, sure) is None
+    assert assess(text, unsure) == assess(text, script.safety)
+    assert assess(text, sure, second_look=False) is not None
+
+
+@pytest.mark.parametrize("text", UNFRAMED)
+def test_an_unframed_concern_is_never_cleared_even_by_a_sure_reader(
+    script: Script, text: str
+) -> None:
+    asked: list[str] = []
+
+    def sure(message: str) -> bool:
+        asked.append(message)
+        return True
+
+    assert assess(text, replace(script.safety, clear=sure)) is not None
+    assert asked == []
