@@ -18,7 +18,8 @@ from typing import Any, cast
 from dialogs.checks import validate
 from dialogs.listening import Listening, ListeningError, listening_from
 from dialogs.nodekinds import KINDS
-from dialogs.safety import SafetyRules, SafetyRulesError, rules_from
+from dialogs.safety import SafetyRules
+from dialogs.safety_loading import SafetyRulesError, rules_from
 from dialogs.script import (
     CONNECTIONS,
     WORD_COMMANDS,

@@ -47,9 +47,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from dialogs.phrase_index import PhraseIndex, bounded, branches
+from dialogs.phrase_index import PhraseIndex
 
 Concern = Literal["crisis", "abuse"]
 KINDS: tuple[Concern, ...] = ("crisis", "abuse")
@@ -60,7 +60,6 @@ _QUOTES = re.compile(
     r"|(?<![a-z0-9])'(?:[^']|(?<=[a-z])'(?=[a-z]))+'(?![a-z0-9])"
 )
 _WORD = re.compile(r"[a-z0-9*]+(?:'[a-z]+)?")
-_MACRO = re.compile(r"\{([a-z_]+)\}")
 _HYPHEN = re.compile(r"(?<=[a-z])[-_/]+(?=[a-z])")
 _JUNK = re.compile(r"[^a-z0-9*'\"\u201c\u201d\u00ab\u00bb.,!?;:\n ]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -68,10 +67,6 @@ _NOT = re.compile(r"(?<![a-z0-9*])([a-z]+)n't(?![a-z])")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s(?![a-z])")
 _ANSWERED = re.compile(r"\s*\?+\s*([a-z]+)")
 _SPACES = re.compile(r" {2,}")
-
-
-class SafetyRulesError(ValueError):
-    """The safety content is malformed (a bad pattern, an unknown macro or category)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,9 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class Rule:
+    """One rule of the content: its category and the look-alike words that set it aside."""
+
     category: Category
     unless: re.Pattern[str] | None
 
@@ -108,7 +105,7 @@ class SafetyRules:
     """The content's rules, compiled. Empty rules notice nothing."""
 
     categories: tuple[Category, ...] = ()
-    rules: tuple[_Rule, ...] = ()
+    rules: tuple[Rule, ...] = ()
     phrases: PhraseIndex = field(default_factory=PhraseIndex)
     """Every rule's patterns, in the content's order; pattern ``n`` is of rule
     ``rules[phrase_rule[n]]``."""
@@ -140,105 +137,6 @@ class SafetyRules:
     clear: Callable[[str], bool] | None = field(default=None, compare=False)
     """Whether the second reader is all but sure a message is no concern; asked only for a
     framed message the phrases noticed. ``None``: the phrases always stand."""
-
-
-def rules_from(raw: Mapping[str, Any], where: str = "safety") -> SafetyRules:
-    """Compile the ``[safety]`` table of the content; raises :class:`SafetyRulesError`."""
-    macros = {str(k): str(v) for k, v in raw.get("macros", {}).items()}
-
-    def expand(pattern: str, depth: int = 0) -> str:
-        def one(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in macros:
-                raise SafetyRulesError(f"{where}: unknown macro {{{name}}} in {pattern!r}")
-            return f"(?:{expand(macros[name], depth + 1)})"
-
-        if depth > 5:
-            raise SafetyRulesError(f"{where}: macros nest too deep in {pattern!r}")
-        return _MACRO.sub(one, pattern)
-
-    def compile_(pattern: str) -> re.Pattern[str]:
-        try:
-            return re.compile(pattern)
-        except re.error as exc:
-            raise SafetyRulesError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
-
-    categories: dict[str, Category] = {}
-    for item in raw.get("category", ()):
-        kind, cid = item.get("kind"), str(item.get("id", ""))
-        if kind not in KINDS:
-            raise SafetyRulesError(f"{where}: category kind must be one of {KINDS}, not {kind!r}")
-        if not cid or cid in categories:
-            raise SafetyRulesError(f"{where}: category id {cid!r} is missing or repeated")
-        categories[cid] = Category(cid, kind, str(item.get("about", "")))
-    rules: list[_Rule] = []
-    alternatives: list[str] = []
-    phrase_rule: list[int] = []
-    for item in raw.get("rule", ()):
-        kind, cid = item.get("kind"), str(item.get("category", ""))
-        if kind not in KINDS:
-            raise SafetyRulesError(f"{where}: rule kind must be one of {KINDS}, not {kind!r}")
-        if cid not in categories or categories[cid].kind != kind:
-            raise SafetyRulesError(f"{where}: the {kind} rule names unknown category {cid!r}")
-        phrases = [expand(str(p)) for p in item.get("patterns", ())]
-        if not phrases:
-            raise SafetyRulesError(f"{where}: the {kind} rule {cid!r} has no patterns")
-        unless = [expand(str(p)) for p in item.get("unless", ())]
-        rules.append(
-            _Rule(categories[cid], compile_(bounded("|".join(unless))) if unless else None)
-        )
-        for phrase in (part for whole in phrases for part in branches(whole)):
-            alternatives.append(phrase)
-            phrase_rule.append(len(rules) - 1)
-    spellings = {str(k): str(v) for k, v in raw.get("spellings", {}).items()}
-    spellings.update({str(w): "" for w in raw.get("fillers", ())})
-    typo_words: dict[str, set[str]] = {}
-    for word in (str(w) for w in raw.get("typo_words", ())):
-        for variant in {word, *_deletions(word)}:
-            typo_words.setdefault(variant, set()).add(word)
-    breaks = [re.escape(str(w)) for w in raw.get("clause_words", ())]
-    clause_breaks = r"[.!?;:\n]+" + (r"|\b(?:" + "|".join(breaks) + r")\b" if breaks else "")
-    frames = [expand(str(p)) for p in raw.get("frames", ())]
-    earnest = [expand(str(p)) for p in raw.get("earnest", ())]
-    reporting = raw.get("reporting")
-    threat = raw.get("threat_category")
-    if threat is not None and (threat not in categories or categories[threat].kind != "abuse"):
-        raise SafetyRulesError(f"{where}: threat_category {threat!r} is not an abuse category")
-    ordered = sorted(spellings, key=len, reverse=True)
-    return SafetyRules(
-        categories=tuple(categories.values()),
-        rules=tuple(rules),
-        phrases=_index(alternatives, compile_),
-        phrase_rule=tuple(phrase_rule),
-        spellings=spellings,
-        spelling_pattern=(
-            compile_(bounded("|".join(re.escape(s) for s in ordered))) if ordered else None
-        ),
-        typo_words={k: tuple(sorted(v)) for k, v in typo_words.items()},
-        typo_min=int(raw.get("typo_min", 6)),
-        typo_keep=frozenset(str(w) for w in raw.get("typo_keep", ())),
-        negations=frozenset(str(w) for w in raw.get("negations", ())),
-        negation_window=int(raw.get("negation_window", 4)),
-        scope_enders=frozenset(str(w) for w in raw.get("scope_enders", ())),
-        negation_breaks=frozenset(str(w) for w in raw.get("negation_breaks", ())),
-        un_negators=tuple(str(w) for w in raw.get("un_negators", ())),
-        unless_window=int(raw.get("unless_window", 6)),
-        media=frozenset(str(w) for w in raw.get("media", ())),
-        reporting=compile_(expand(str(reporting)) + r"\W*$") if reporting else None,
-        threat_category=categories[threat] if threat is not None else None,
-        clause_breaks=compile_(clause_breaks),
-        frames=compile_(bounded("|".join(frames))) if frames else None,
-        earnest=compile_(bounded("|".join(earnest))) if earnest else None,
-    )
-
-
-def _index(phrases: Sequence[str], compile_: Callable[[str], re.Pattern[str]]) -> PhraseIndex:
-    try:
-        return PhraseIndex.build(phrases)
-    except re.error:
-        for phrase in phrases:  # name the broken one
-            compile_(phrase)
-        raise
 
 
 def normalize(text: str) -> str:
@@ -348,7 +246,7 @@ def _counts(
     start: int,
     end: int,
     quotes: Sequence[tuple[int, int]],
-    rule: _Rule,
+    rule: Rule,
     rules: SafetyRules,
 ) -> Literal["own", "reported"] | None:
     """Whether a match counts: ``"own"``, ``"reported"`` (inside someone else's quoted words),
@@ -416,13 +314,13 @@ def _typo(word: str, rules: SafetyRules) -> str:
     if word in candidates:
         return word
     seen = set(candidates)
-    for variant in _deletions(word):
+    for variant in deletions(word):
         seen.update(rules.typo_words.get(variant, ()))
     near = sorted(w for w in seen if _one_apart(word, w))
     return near[0] if near else word
 
 
-def _deletions(word: str) -> set[str]:
+def deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
@@ -443,5 +341,5 @@ def _one_apart(a: str, b: str) -> bool:
     )
 
 
-__all__ = ["KINDS", "Category", "Concern", "Finding", "SafetyRules", "SafetyRulesError"]
-__all__ += ["assess", "by_phrases", "canonical", "concern", "framed", "normalize", "rules_from"]
+__all__ = ["KINDS", "Category", "Concern", "Finding", "SafetyRules"]
+__all__ += ["assess", "by_phrases", "canonical", "concern", "framed", "normalize"]

@@ -20,7 +20,8 @@ import pytest
 from dialogs import safety as safety_module
 from dialogs.loading import build_script
 from dialogs.phrase_index import PhraseIndex
-from dialogs.safety import Finding, SafetyRules, assess, canonical, concern, normalize, rules_from
+from dialogs.safety import Finding, SafetyRules, assess, canonical, concern, normalize
+from dialogs.safety_loading import rules_from
 from dialogs.script import Script, ScriptError
 
 LABELLED = tomllib.loads((Path(__file__).parent / "safety_messages.toml").read_text("utf-8"))
