@@ -19,6 +19,7 @@ import hashlib
 import math
 import random
 import sys
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -38,8 +39,8 @@ from dialogs.safety import by_phrases
 TUNING = (
     Path(__file__).resolve().parent.parent / "tests" / "dialogs" / "safety_corpus" / "tuning.toml"
 )
-OUT_OF_FOLD = Path(".venv") / "reader-out-of-fold.npy"
-"""The out-of-fold scores, kept for a second look at the tables (not committed)."""
+OUT_OF_FOLD = Path(tempfile.gettempdir()) / "threshold-reader-out-of-fold.npy"
+"""The out-of-fold scores, kept for a second look at the tables."""
 RANK = 8
 SCALE = 2.0
 """LoRA's alpha / rank: how much the low-rank change counts."""

@@ -17,6 +17,7 @@ from dialogs.script import Script
 
 NOTICED: dict[str, list[str]] = {
     "wish_to_die": [
+        "the only way this stops is if im dead",
         "I want to kill myself",
         "i wanna kil myslef",
         "honestly i want to die",
@@ -28,6 +29,7 @@ NOTICED: dict[str, list[str]] = {
         'the voice in my head keeps going "you should die"',
     ],
     "not_existing": [
+        "pls let me not wake up",
         "I just want to disappear",
         "i wish i could stop existing",
         "I want to go to sleep and never wake up",
@@ -43,6 +45,7 @@ NOTICED: dict[str, list[str]] = {
         "i wouldn't mind if tonight was my last night",
     ],
     "hopelessness": [
+        "alone forever. not worth sticking around for",
         "honestly I don't see the point of anything anymore",
         "there's no reason for me to go on",
         "i have nothing to live for",
@@ -68,6 +71,7 @@ NOTICED: dict[str, list[str]] = {
         "i don't know how much longer i can go on",
     ],
     "burden": [
+        "My children would do better with their dad alone",
         "i keep thinking i should remove myself from the equation",
         "everyone would be better off if I was dead",
         "Everyone would be better off without me",
@@ -80,6 +84,8 @@ NOTICED: dict[str, list[str]] = {
         "no one would cry at my funeral anyway",
     ],
     "goodbye_giving_away": [
+        "letters r in the top drawer. for after",
+        "if this is the last time i message here, thank u for listening",
         "I wrote goodbye letters to my family",
         "i've been giving my stuff away",
         "I gave away my guitar, I won't need it anymore",
@@ -91,6 +97,8 @@ NOTICED: dict[str, list[str]] = {
         "once you get my message i'll be gone",
     ],
     "method_plan_attempt": [
+        "googled painless ways again",
+        "tried before. pills. might again",
         "been googling which buildings downtown have roof access",
         "I took too many pills last night on purpose",
         "i took like 30 pills",
@@ -106,6 +114,8 @@ NOTICED: dict[str, list[str]] = {
         "i went up to the roof of the hospital to jump",
     ],
     "self_harm": [
+        "urges r so bad tonight",
+        "wearing long sleeves in july so mum wont see my arms",
         "i cut myself last night",
         "I've started cutting again",
         "I hurt myself on purpose",
@@ -129,6 +139,7 @@ NOTICED: dict[str, list[str]] = {
         "there are bruises where she grabbed me",
     ],
     "sexual_coercion": [
+        "he does stuff when im asleep",
         "my manager says my contract renewal depends on me being 'nicer' to him after hours",
         "my boss said i'd get the promotion if i slept with him",
         "he forced me to have sex",
@@ -140,6 +151,7 @@ NOTICED: dict[str, list[str]] = {
         "he slipped the condom off halfway through",
     ],
     "threats": [
+        "he showed me the gun in the drawer and said 'just so you know where it is'",
         "he said he'd kill me if I left",
         "she threatens to take the kids",
         "he told me he knows where i live and he'll come for me",
@@ -160,6 +172,7 @@ NOTICED: dict[str, list[str]] = {
         "i changed my email and she still found me",
     ],
     "monitoring": [
+        "he checks the car mileage",
         "he checks my phone and tells me who I'm allowed to see",
         "he checks who i've been texting",
         "she installed an app on my phone to track me",
@@ -170,6 +183,7 @@ NOTICED: dict[str, list[str]] = {
         "i had to give her all my bank logins",
     ],
     "isolation": [
+        "i have to ask her before i go anywhere, even the shop",
         "he won't let me see my friends",
         "he tells me what to wear",
         "he took my car keys so i can't leave",
@@ -188,6 +202,7 @@ NOTICED: dict[str, list[str]] = {
         "she stole my identity to open a card",
     ],
     "degradation": [
+        "she laughs when i cry and films it",
         "maybe i am remembering wrong. he says i always do",
         "he makes me beg for food",
         "he calls me worthless",
@@ -241,12 +256,15 @@ LOOK_ALIKES: dict[str, list[str]] = {
         "i feel like a burden when i ask for help with my essay",
     ],
     "goodbye_giving_away": [
+        "found a new home for the cat because my new landlord doesn't allow pets",
+        "one last hug at the airport before her flight",
         "I gave away my old books",
         "this is goodbye for now, I'm moving to Spain",
         "i gave my cat away because my new flat doesn't allow pets",
         "I said goodbye to my friends at the airport",
     ],
     "method_plan_attempt": [
+        "googled painless ways to break up with someone",
         "I took two paracetamol for my headache",
         "I have a plan for the weekend",
         "I'm going to jump in the pool",
