@@ -32,6 +32,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from adapters.telegram.bridge import PLATFORM, Bridge
+from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.logs import polling_errors, token_kept_out_of_logs
 from adapters.telegram.sender import Outbox, TelegramDeliverer, with_retries
 from adapters.telegram.translate import bot_commands
@@ -60,11 +61,10 @@ POLL_TIMEOUT = 10.0
 """Seconds a ``getUpdates`` long poll waits for something to happen."""
 RETRY_AFTER_RETRIES = 3
 CONNECTIONS = 16
-"""HTTP connections to the Bot API, at most (PTB's default is 256). httpcore checks every
-pooled connection's socket each time a request is sent or finishes, so under load a pool of
-hundreds cost more CPU than the requests themselves (a third of the bot's time, measured
-with py-spy by ``bench/e2e_telegram.py``); on loopback or a near Bot API a few keep up with
-hundreds of turns a second, and requests beyond them wait their turn in the pool."""
+"""HTTP connections to the Bot API, at most (PTB's default is 256); on loopback or a near Bot
+API a few keep up with hundreds of turns a second, and requests beyond them wait their turn.
+They are aiohttp's (:mod:`adapters.telegram.http`): with httpx, the pool's checks of every
+socket on each request cost more CPU than the requests themselves."""
 POOL_WAIT = 30.0
 """Seconds a request may wait for a free connection (PTB's 1 s is short for a queue)."""
 MIN_SECRET = 32
@@ -105,8 +105,8 @@ def build_application(settings: Settings, core: Core, *, clock: Clock = _utc_now
                     )
                 )
                 .concurrent_updates(True)
-                .connection_pool_size(CONNECTIONS)
-                .pool_timeout(POOL_WAIT)
+                .request(AiohttpRequest(connections=CONNECTIONS, pool_timeout=POOL_WAIT))
+                .get_updates_request(AiohttpRequest(connections=1))
                 .job_queue(None)
                 .build()
             )
