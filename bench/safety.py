@@ -16,7 +16,6 @@ from __future__ import annotations
 import statistics
 import time
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 from bench.table import Row
@@ -112,7 +111,7 @@ def _met(found: int, concerns: int, noticed: int, look_alikes: int) -> bool:
 async def run() -> list[Row]:
     rules = load_script().safety
     reader = open_reader("auto", rules)
-    chosen = replace(rules, reader=reader, clear=reader.clear) if reader is not None else rules
+    chosen = reader.beside(rules) if reader is not None else rules
     tuning = _load("tuning")
     held_out, dropped = _unseen(_load("held_out"), tuning)
     scores = _score(held_out, chosen)

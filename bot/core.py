@@ -150,7 +150,7 @@ async def open_core(
     script = script_for(load_script(), settings.safety_resources_file)
     reader = open_reader(settings.safety_reader, script.safety)
     if reader is not None:
-        script = replace(script, safety=replace(script.safety, reader=reader, clear=reader.clear))
+        script = replace(script, safety=reader.beside(script.safety))
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = cipher_for(key)
     async with AsyncExitStack() as stack:

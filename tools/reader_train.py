@@ -225,11 +225,11 @@ def choose_threshold(
             for (text, _), by in zip(rows, by_rules, strict=True)
         ]
     )
-    readable = ~short
+    clearable = framed & ~short
     print("clear below  framed look-alikes cleared  concerns cleared")
     clear_below = 0.0
     for limit in CLEARING:
-        cleared = framed & readable & (likely < limit)
+        cleared = clearable & (likely < limit)
         lost = int((cleared & concern).sum())
         spared = int((cleared & ~concern).sum())
         print(f"{limit:11.3f}  {spared:24d}  {lost:16d}")
@@ -237,7 +237,7 @@ def choose_threshold(
             break
         clear_below = limit
     print(f"clear below chosen: {clear_below}")
-    rules_kind = np.where(framed & readable & (likely < clear_below), "", rules_kind)
+    rules_kind = np.where(clearable & (likely < clear_below), "", rules_kind)
     print(f"out of fold ({concern.sum():,} concerns, {(~concern).sum():,} look-alikes):")
     print("threshold  model recall  rules+model recall  rules+model false positives")
     chosen = THRESHOLDS[-1]

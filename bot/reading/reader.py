@@ -10,7 +10,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -116,6 +116,11 @@ class Reader:
 
     def __call__(self, text: str) -> Finding | None:
         return self._verdict(text)[0]
+
+    def beside(self, rules: SafetyRules) -> SafetyRules:
+        """``rules`` with this reader as their second look, and as the judge of framed
+        messages (:meth:`clear`): the two always go together."""
+        return replace(rules, reader=self, clear=self.clear)
 
     def clear(self, text: str) -> bool:
         """Whether the model is all but sure ``text`` is no concern (``SafetyRules.clear``:
