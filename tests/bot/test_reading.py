@@ -100,9 +100,11 @@ def test_every_tuning_concern_is_noticed_by_the_rules_or_the_sentence_model(
 @pytest.mark.parametrize(
     "message",
     [
-        "my character tries to jump off a bridge in chapter 3 of the novel im writing",
+        "watching a documentary about abusive relationships for my psych class",
         "i volunteer at a women's shelter on saturdays, we're fundraising next month",
-        "if he posts one more gym selfie i'm gonna die 💀",
+        "I'd rather die of boredom than go to his band's gig again lol",
+        "i used to self harm as a teen but thats 10 years behind me, this breakup is sad but not"
+        " that kind of sad",
     ],
 )
 def test_a_look_alike_told_as_a_story_work_or_a_joke_is_cleared_by_the_model(
