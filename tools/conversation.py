@@ -11,7 +11,6 @@ import asyncio
 import io
 import sys
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,13 +65,19 @@ would, late at night, after something hurt.
 
 
 class _Clock:
-    """Two minutes between lines, from a fixed evening: the page is the same every time."""
+    """Two minutes between the person's lines, from a fixed evening: the page is the same every
+    time. Only a line typed moves it (:meth:`tick`, the terminal's clock); the scheduler only
+    reads it, so how often its one-second tick comes (slower on a busy machine) changes nothing."""
 
     def __init__(self) -> None:
-        self._ticks: Iterator[int] = iter(range(10_000))
+        self._now = START - timedelta(minutes=2)
 
     def __call__(self) -> datetime:
-        return START + timedelta(minutes=2 * next(self._ticks))
+        return self._now
+
+    def tick(self) -> datetime:
+        self._now += timedelta(minutes=2)
+        return self._now
 
 
 async def transcript() -> str:
@@ -92,7 +97,7 @@ async def transcript() -> str:
                     stdout=out,
                     user_id="reader",
                     exports_dir=Path(folder) / "exports",
-                    clock=clock,
+                    clock=clock.tick,
                     echo=True,
                     width=WIDTH,
                 )
