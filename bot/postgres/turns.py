@@ -85,6 +85,27 @@ async def load_conversation(
     return cipher.open(joined(row[0], row[1]), state_cell(key)), int(row[2]), address
 
 
+async def load_conversations(
+    conn: Conn, keys: list[UserKey], cipher: Sealer = PLAIN
+) -> dict[UserKey, tuple[str | None, int, Address | None]]:
+    """:func:`load_conversation` of several people in one statement; a person with no
+    conversation is left out."""
+    cur = await conn.execute(
+        "SELECT u.platform, u.platform_user_id, c.state, c.state_sealed, c.version,"
+        " u.address_platform, u.address_chat_id, u.unreachable"
+        " FROM unnest(%s::text[], %s::text[]) AS k(platform, platform_user_id)"
+        " JOIN users u ON u.platform = k.platform AND u.platform_user_id = k.platform_user_id"
+        " JOIN conversations c ON c.user_id = u.id",
+        ([k.platform for k in keys], [k.user_id for k in keys]),
+    )
+    found: dict[UserKey, tuple[str | None, int, Address | None]] = {}
+    for row in await cur.fetchall():
+        key = UserKey(row[0], row[1])
+        address = Address(row[5], row[6]) if row[5] is not None and not row[7] else None
+        found[key] = (cipher.open(joined(row[2], row[3]), state_cell(key)), int(row[4]), address)
+    return found
+
+
 def is_plain(turn: TurnWrite) -> bool:
     """Only the state (and perhaps the address) changes: the turn's first statement finds a
     stale version before anything is written, so it needs no savepoint."""
