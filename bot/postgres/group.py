@@ -7,13 +7,16 @@ turns that begin in the same pass of the event loop (at most :data:`GROUP_MOST`)
 takes a pooled connection, opens a transaction, takes ``pg_advisory_xact_lock`` of each person in
 one statement, in the order of the lock keys (two processes' groups can never wait on each other
 in a circle), and reads every state at once. Each turn loads from that read, steps (pure, no
-platform call) and saves on the group's connection, one save at a time (a save in a savepoint
-must not have another turn's statement inside it). The COMMIT comes when every turn of the group
+platform call) and saves: a plain turn (only its state changes, the usual case) is kept and
+written with the group's others in one UPDATE at the end; any other on the group's connection,
+one save at a time (a save in a savepoint must not have another turn's statement inside it).
+The COMMIT comes when every turn of the group
 has finished, and each turn returns only after it: a reply never overtakes its data. This is what
 SQLite's group commit does (:mod:`bot.sqlite.batch`), with the locks that several processes need.
 
-A stale version (another process wrote the person first) fails that turn alone: its first
-statement changes nothing, and the conversation steps it again in a later group. A statement the
+A stale version (another process wrote the person first) fails that turn alone: nothing is
+written for it (:class:`StaleWrite` when its turn ends), and the conversation steps it again in
+a later group. A statement the
 server refused leaves the transaction unusable, so the whole group is rolled back and each of its
 turns is told the store is unavailable (the person sees "try again"), as when the COMMIT fails.
 """
@@ -28,8 +31,9 @@ from typing import Any
 
 import psycopg
 
-from bot.errors import StoreUnavailable
+from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import Address, UserKey
+from bot.postgres.turns import Deferred
 
 Conn = psycopg.AsyncConnection[Any]
 Loaded = tuple[str | None, int, Address | None]
@@ -49,6 +53,10 @@ class Group:
     """Each person's state as read under the locks; taken by their first load."""
     addresses: dict[UserKey, Address | None] = field(default_factory=dict)
     """Each person's address as loaded, so that an unchanged one is not written again."""
+    deferred: list[Deferred] = field(default_factory=list)
+    """Plain turns (only the state changes), written together at the end in one statement."""
+    stale: set[UserKey] = field(default_factory=set)
+    """Deferred turns whose stored version had moved on: nothing was written for them."""
     writing: asyncio.Lock = field(default_factory=asyncio.Lock)
     broken: bool = False
     """A statement failed on the connection: the transaction can only be rolled back."""
@@ -66,24 +74,31 @@ class Group:
 
 Connection = Callable[[], contextlib.AbstractAsyncContextManager[Conn]]
 LoadAll = Callable[[Conn, list[UserKey]], Awaitable[dict[UserKey, Loaded]]]
+WriteAll = Callable[[Conn, list[Deferred]], Awaitable[set[UserKey]]]
 
 
 class Groups:
     """Forms groups and runs each one's transaction."""
 
     def __init__(
-        self, connection: Connection, lock_of: Callable[[UserKey], int], load_all: LoadAll
+        self,
+        connection: Connection,
+        lock_of: Callable[[UserKey], int],
+        load_all: LoadAll,
+        write_all: WriteAll,
     ) -> None:
         self._connection = connection
         self._lock_of = lock_of
         self._load_all = load_all
+        self._write_all = write_all
         self._forming: Group | None = None
         self._running: set[asyncio.Task[None]] = set()
 
     @contextlib.asynccontextmanager
     async def join(self, key: UserKey) -> AsyncIterator[Group]:
         """Hold ``key`` in a group: entered once its locks are taken and its states read;
-        left only after its COMMIT (:class:`StoreUnavailable` if that failed)."""
+        left only after its COMMIT (:class:`StoreUnavailable` if that failed, and
+        :class:`StaleWrite` if this turn's deferred state was stale)."""
         group = self._forming
         if group is None or len(group.keys) >= GROUP_MOST or key in group.keys:
             # the same person twice waits for the first one's COMMIT, on the lock itself
@@ -96,6 +111,8 @@ class Groups:
         finally:
             group.leave()
         await asyncio.shield(group.committed)
+        if key in group.stale:
+            raise StaleWrite(f"conversation of {key} changed elsewhere")
 
     def _start(self) -> Group:
         loop = asyncio.get_running_loop()
@@ -125,6 +142,8 @@ class Groups:
                 await group.all_left.wait()
                 if group.broken:
                     raise _Broken
+                if group.deferred:
+                    group.stale = await self._write_all(conn, group.deferred)
         except BaseException as exc:
             failure = _failure(exc)
             for future in (group.ready, group.committed):

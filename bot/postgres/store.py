@@ -58,10 +58,12 @@ from bot.postgres.support import (
     notify_channel,
     open_pool,
     person_lock,
+    split,
     unavailable,
     where,
 )
-from dialogs.codec import InvalidState, loads
+from bot.sqlite.seals import state_cell
+from dialogs.codec import InvalidState, dumps, loads
 from dialogs.model import JSON, State
 
 logger = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class PostgresStore:
             lambda: self._connection("write to"),
             lambda key: person_lock(self.namespace, key.platform, key.user_id),
             lambda conn, keys: ops.load_conversations(conn, keys, self._cipher),
+            self._write_deferred,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -222,6 +225,10 @@ class PostgresStore:
         group = self._held(key)
         if group is not None and group.conn is not None:
             known = turn.address is not None and turn.address == group.addresses.get(key)
+            if expected_version > 0 and ops.is_plain(turn) and (turn.address is None or known):
+                plain, sealed = split(self._cipher.seal(dumps(turn.state), state_cell(key)))
+                group.deferred.append(ops.Deferred(key, plain, sealed, expected_version))
+                return expected_version + 1  # written, or found stale, with the group
             async with group.writing:  # one save at a time on the group's connection
                 if group.broken:
                     raise StoreUnavailable("A turn in the same transaction failed.")
@@ -242,6 +249,11 @@ class PostgresStore:
                 (person_lock(self.namespace, key.platform, key.user_id),),
             )
             return await self._write(conn, key, turn, expected_version, False)
+
+    async def _write_deferred(self, conn: Conn, turns: list[ops.Deferred]) -> set[UserKey]:
+        if self._cipher.enabled:
+            await seals.ensure_same_key(conn, self._cipher)
+        return await ops.write_plain(conn, turns, to_db_time(self._clock()))
 
     async def _write(
         self, conn: Conn, key: UserKey, turn: TurnWrite, expected: int, address_known: bool

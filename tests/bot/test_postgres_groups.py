@@ -10,6 +10,7 @@ import pytest
 
 from bench.walker import Walker
 from bot.conversations import Conversations
+from bot.crypto import cipher_for, new_key
 from bot.errors import StaleWrite, StoreUnavailable
 from bot.ports.store import TurnWrite, UserKey
 from bot.postgres.store import PostgresStore
@@ -83,8 +84,7 @@ async def test_a_group_whose_connection_is_cut_mid_turn_writes_nothing_and_every
                     pg_url,
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    " AND state = 'idle in transaction'"
-                    " AND left(query, 20) = 'UPDATE conversations'",
+                    " AND state = 'idle in transaction'",  # the group's, holding both locks
                 )
                 assert killed == [(True,)]
                 state = State(data={"by": "bob"})
@@ -136,3 +136,26 @@ async def test_many_people_at_once_through_conversations_each_turn_saved_once(
         await asyncio.gather(*(person(k, w) for k, w in walkers.items()))
         versions = rows(pg_url, "SELECT version, count(*) FROM conversations GROUP BY 1")
         assert versions == [(5, people)]
+
+
+async def test_grouped_turns_with_a_key_are_stored_sealed_and_read_back(
+    pg_url: str, script: Script
+) -> None:
+    async with PostgresStore(pg_url, cipher=cipher_for(new_key())) as store:
+        service = Conversations(store, script)
+        walkers = {UserKey("telegram", str(n)): Walker(random.Random(n)) for n in range(30)}
+
+        async def person(key: UserKey, walker: Walker) -> None:
+            for _ in range(4):
+                walker.last = await service.handle(key, walker.next_event())
+
+        await asyncio.gather(*(person(k, w) for k, w in walkers.items()))
+        stored = rows(
+            pg_url,
+            "SELECT count(*) FILTER (WHERE state IS NULL AND state_sealed IS NOT NULL),"
+            " count(*) FROM conversations WHERE version = 4",
+        )
+        assert stored == [(30, 30)]
+        for key in walkers:
+            saved = await store.load(key)
+            assert saved is not None and saved.version == 4
