@@ -2,21 +2,21 @@
 ``threshold run`` processes (``DATABASE_URL=postgresql://…``).
 
 One turn of one person at a time across every process: :meth:`PostgresStore.turn` is entered
-by :class:`~bot.conversations.Conversations` around load–step–save. It takes a pooled connection,
-opens a transaction and takes ``pg_advisory_xact_lock`` on the person's key; the load and the
-save inside it run on that connection, so the save commits with the lock's release and a second
-process's turn for the same person waits, then loads what the first one wrote. The step between
-is pure (:func:`dialogs.step`): nothing waits on a platform while the lock is held; replies go
-out after the commit. The version check in the save (``expected_version``) stays the real
-guard: a save outside a turn, or a process that does not lock (an older release), is still
-caught by it (:class:`~bot.errors.StaleWrite`).
+by :class:`~bot.conversations.Conversations` around load–step–save. The turns that begin
+together in this process form a group (:mod:`bot.postgres.group`): one pooled connection, one
+transaction, ``pg_advisory_xact_lock`` of every person in one statement and their states read at
+once; each turn's load and save run on that connection, the saves commit together with the locks'
+release, and a second process's turn for the same person waits, then loads what the first one
+wrote. The step between is pure (:func:`dialogs.step`): nothing waits on a platform while the
+locks are held; replies go out after the commit. The version check in the save
+(``expected_version``) stays the real guard: a save outside a turn, or a process that does not
+lock (an older release), is still caught by it (:class:`~bot.errors.StaleWrite`).
 
 There is no write-through cache as in SQLite: another process may have written the person since,
-and a load inside the lock is one indexed read in the transaction that is open anyway. Group
-commit stays SQLite's, per process; here concurrent turns commit on their own connections and the
-server flushes concurrent commits together. A turn that schedules something NOTIFYs the
-scheduler's channel (delivered at commit), so a process that can send it wakes at once; the
-one-second tick stays the fallback.
+and the read under the lock is one statement for the whole group. Group commit is per process, as
+on SQLite; several processes' groups commit on their own connections. A turn that schedules
+something NOTIFYs the scheduler's channel (delivered at commit), so a process that can send it
+wakes at once; the one-second tick stays the fallback.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import contextlib
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -35,10 +34,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from bot import pseudonyms
 from bot.crypto import PLAIN, Sealer
-from bot.errors import StoreError, StoreUnavailable
+from bot.errors import StaleWrite, StoreError, StoreUnavailable
 from bot.ports.store import (
     INBOX_KEEP_SECONDS,
-    Address,
     HistoryPage,
     InboxItem,
     MantraSubscription,
@@ -52,6 +50,7 @@ from bot.ports.store import (
 from bot.postgres import reads, seals
 from bot.postgres import turns as ops
 from bot.postgres.export import export_user
+from bot.postgres.group import Group, Groups
 from bot.postgres.migrate import migrate
 from bot.postgres.support import (
     channel_suffix,
@@ -59,10 +58,12 @@ from bot.postgres.support import (
     notify_channel,
     open_pool,
     person_lock,
+    split,
     unavailable,
     where,
 )
-from dialogs.codec import InvalidState, loads
+from bot.sqlite.seals import state_cell
+from dialogs.codec import InvalidState, dumps, loads
 from dialogs.model import JSON, State
 
 logger = logging.getLogger(__name__)
@@ -70,19 +71,10 @@ logger = logging.getLogger(__name__)
 Conn = psycopg.AsyncConnection[Any]
 
 
-@dataclass(slots=True)
-class _Turn:
-    """A person held by :meth:`PostgresStore.turn`: the connection whose transaction holds the
-    lock, and the address as loaded in it (so an unchanged one is not written again)."""
-
-    conn: Conn
-    address: Address | None = None
-
-
-_HELD: contextvars.ContextVar[dict[tuple[int, UserKey], _Turn] | None] = contextvars.ContextVar(
+_HELD: contextvars.ContextVar[dict[tuple[int, UserKey], Group] | None] = contextvars.ContextVar(
     "threshold_pg_turn", default=None
 )
-"""The connection holding each person's lock in this task, by store (``id``) and person (set by
+"""The group holding each person's lock in this task, by store (``id``) and person (set by
 :meth:`PostgresStore.turn`; another store, as another process would, takes its own lock)."""
 _ERRORS = (psycopg.Error, OSError)
 INBOX_LEASE = timedelta(seconds=60)
@@ -111,6 +103,12 @@ class PostgresStore:
         """This process, in the inbox (which webhook worker applies which update)."""
         self.namespace = "public"
         self.channel = notify_channel(self.namespace)
+        self._groups = Groups(
+            lambda: self._connection("write to"),
+            lambda key: person_lock(self.namespace, key.platform, key.user_id),
+            lambda conn, keys: ops.load_conversations(conn, keys, self._cipher),
+            self._write_deferred,
+        )
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -139,6 +137,7 @@ class PostgresStore:
             await pool.close()
 
     async def close(self) -> None:
+        await self._groups.close()  # the turns in flight commit first
         self._closing = True
         await self._abandon()
 
@@ -173,38 +172,42 @@ class PostgresStore:
 
     @contextlib.asynccontextmanager
     async def turn(self, key: UserKey) -> AsyncIterator[None]:
-        """Hold ``key`` across every process while one turn loads, steps and saves."""
+        """Hold ``key`` across every process while one turn loads, steps and saves; returns
+        after the commit."""
         held = _HELD.get()
         if held is not None and (id(self), key) in held:
             yield
             return
-        async with self._connection("write to") as conn, conn.transaction():
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(%s)",
-                (person_lock(self.namespace, key.platform, key.user_id),),
-            )
+        if self._pool is None or self._closing:
+            raise StoreUnavailable(f"The database at {where(self.url)} is closed.")
+        async with self._groups.join(key) as group:
             mine = dict(held or {})
-            mine[(id(self), key)] = _Turn(conn)
+            mine[(id(self), key)] = group
             token = _HELD.set(mine)
             try:
                 yield
             finally:
                 _HELD.reset(token)
 
-    def _held(self, key: UserKey) -> _Turn | None:
+    def _held(self, key: UserKey) -> Group | None:
         held = _HELD.get()
         return None if held is None else held.get((id(self), key))
 
     # -- conversations ------------------------------------------------------------------------
 
     async def load(self, key: UserKey) -> Saved | None:
-        held = self._held(key)
-        if held is not None:
+        group = self._held(key)
+        if group is not None and key in group.loaded:
+            text, version, group.addresses[key] = group.loaded.pop(key)
+        elif group is not None and key not in group.addresses:
+            text, version, group.addresses[key] = None, 0, None  # not there when read
+        elif group is not None and group.conn is not None:
             try:
-                text, version, held.address = await ops.load_conversation(
-                    held.conn, key, self._cipher
+                text, version, group.addresses[key] = await ops.load_conversation(
+                    group.conn, key, self._cipher
                 )
             except _ERRORS as exc:
+                group.broken = True
                 raise unavailable(self.url, "read", exc) from None
         else:
             async with self._connection() as conn:
@@ -219,14 +222,26 @@ class PostgresStore:
             return State()
 
     async def save(self, key: UserKey, turn: TurnWrite, *, expected_version: int) -> int:
-        held = self._held(key)
-        if held is not None:
-            known = turn.address is not None and turn.address == held.address
-            try:
-                version = await self._write(held.conn, key, turn, expected_version, known)
-            except _ERRORS as exc:
-                raise unavailable(self.url, "write to", exc) from None
-            held.address = turn.address or held.address
+        group = self._held(key)
+        if group is not None and group.conn is not None:
+            known = turn.address is not None and turn.address == group.addresses.get(key)
+            if expected_version > 0 and ops.is_plain(turn) and (turn.address is None or known):
+                plain, sealed = split(self._cipher.seal(dumps(turn.state), state_cell(key)))
+                group.deferred.append(ops.Deferred(key, plain, sealed, expected_version))
+                return expected_version + 1  # written, or found stale, with the group
+            async with group.writing:  # one save at a time on the group's connection
+                if group.broken:
+                    raise StoreUnavailable("A turn in the same transaction failed.")
+                try:
+                    version = await self._write(group.conn, key, turn, expected_version, known)
+                except StaleWrite:
+                    raise  # nothing was written: the transaction goes on
+                except BaseException as exc:
+                    group.broken = True
+                    if isinstance(exc, _ERRORS):
+                        raise unavailable(self.url, "write to", exc) from None
+                    raise
+            group.addresses[key] = turn.address or group.addresses.get(key)
             return version
         async with self._connection("write to") as conn, conn.transaction():
             await conn.execute(
@@ -234,6 +249,11 @@ class PostgresStore:
                 (person_lock(self.namespace, key.platform, key.user_id),),
             )
             return await self._write(conn, key, turn, expected_version, False)
+
+    async def _write_deferred(self, conn: Conn, turns: list[ops.Deferred]) -> set[UserKey]:
+        if self._cipher.enabled:
+            await seals.ensure_same_key(conn, self._cipher)
+        return await ops.write_plain(conn, turns, to_db_time(self._clock()))
 
     async def _write(
         self, conn: Conn, key: UserKey, turn: TurnWrite, expected: int, address_known: bool

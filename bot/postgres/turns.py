@@ -9,6 +9,7 @@ are written as a pair (:func:`bot.postgres.support.split`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -83,6 +84,65 @@ async def load_conversation(
         return None, 0, None
     address = Address(row[3], row[4]) if row[3] is not None and not row[5] else None
     return cipher.open(joined(row[0], row[1]), state_cell(key)), int(row[2]), address
+
+
+async def load_conversations(
+    conn: Conn, keys: list[UserKey], cipher: Sealer = PLAIN
+) -> dict[UserKey, tuple[str | None, int, Address | None]]:
+    """:func:`load_conversation` of several people in one statement; a person with no
+    conversation is left out."""
+    cur = await conn.execute(
+        "SELECT u.platform, u.platform_user_id, c.state, c.state_sealed, c.version,"
+        " u.address_platform, u.address_chat_id, u.unreachable"
+        " FROM unnest(%s::text[], %s::text[]) AS k(platform, platform_user_id)"
+        " JOIN users u ON u.platform = k.platform AND u.platform_user_id = k.platform_user_id"
+        " JOIN conversations c ON c.user_id = u.id",
+        ([k.platform for k in keys], [k.user_id for k in keys]),
+    )
+    found: dict[UserKey, tuple[str | None, int, Address | None]] = {}
+    for row in await cur.fetchall():
+        key = UserKey(row[0], row[1])
+        address = Address(row[5], row[6]) if row[5] is not None and not row[7] else None
+        found[key] = (cipher.open(joined(row[2], row[3]), state_cell(key)), int(row[4]), address)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A plain turn's new state, written with the rest of its group at the COMMIT
+    (:func:`write_plain`)."""
+
+    key: UserKey
+    plain: str | None
+    sealed: bytes | None
+    expected: int
+
+    def __repr__(self) -> str:  # never the state: it holds what the person typed
+        return f"<deferred turn of {self.key} at version {self.expected}>"
+
+
+async def write_plain(conn: Conn, turns: list[Deferred], now: str) -> set[UserKey]:
+    """Every deferred turn of a group in one UPDATE; the people whose stored version was not
+    the one their turn expected (nothing is written for them)."""
+    cur = await conn.execute(
+        "UPDATE conversations c SET state = v.state, state_sealed = v.sealed,"
+        " version = v.expected + 1, updated_at = %s"
+        " FROM users u, unnest(%s::text[], %s::text[], %s::text[], %s::bytea[], %s::int[])"
+        " AS v(platform, platform_user_id, state, sealed, expected)"
+        " WHERE u.platform = v.platform AND u.platform_user_id = v.platform_user_id"
+        " AND c.user_id = u.id AND c.version = v.expected"
+        " RETURNING u.platform, u.platform_user_id",
+        (
+            now,
+            [d.key.platform for d in turns],
+            [d.key.user_id for d in turns],
+            [d.plain for d in turns],
+            [d.sealed for d in turns],
+            [d.expected for d in turns],
+        ),
+    )
+    written = {UserKey(row[0], row[1]) for row in await cur.fetchall()}
+    return {d.key for d in turns} - written
 
 
 def is_plain(turn: TurnWrite) -> bool:
