@@ -5,9 +5,8 @@ Helpers of :mod:`dialogs.machine`, pure like it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dialogs import answers, flow, prompts
+from dialogs.frozen import replace
 from dialogs.model import JSON, State
 from dialogs.nodekinds import NEW, kind_of
 from dialogs.script import Node, Option, Script

@@ -20,9 +20,9 @@ The open question lives in the state as ``safety_then`` (where to go on to: a no
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
+from dialogs.frozen import replace
 from dialogs.model import Button, Effect, Reply, SnoozeMantras, State
 from dialogs.prompts import button_data, resources
 from dialogs.safety import Concern

@@ -10,9 +10,9 @@ A mistyped command is answered with the nearest known one. Pure helpers of
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 
 from dialogs import answering, answers, care, flow, shortcuts, since, understanding
+from dialogs.frozen import replace
 from dialogs.model import Command, ExportData, ShowHistory, State
 from dialogs.script import Script
 

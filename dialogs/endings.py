@@ -6,11 +6,11 @@ turn's replies and effects.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 from dialogs import care, prompts
+from dialogs.frozen import replace
 from dialogs.mantras import next_mantra
 from dialogs.model import (
     JSON,

@@ -9,10 +9,11 @@ record is finished, an effect performed, or the safety question asked (:mod:`dia
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dialogs import care, endings, listening, prompts, since
+from dialogs.frozen import replace
 from dialogs.model import JSON, Button, Effect, Reply, ShowMantras, State
 from dialogs.nodekinds import kind_of
 from dialogs.script import Node, Script

@@ -38,10 +38,10 @@ script that does not match the state).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC
 
 from dialogs import answers, commands, flow, presses, sides, since, typed
+from dialogs.frozen import replace
 from dialogs.model import Command, Event, Pick, State, Step, Text
 from dialogs.script import Script
 

@@ -10,9 +10,8 @@ at; the buttons under a delivered mantra or reminder (:mod:`dialogs.deliveries`)
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dialogs import answering, care, commands, deliveries, flow, prompts, sides, since
+from dialogs.frozen import replace
 from dialogs.model import Command, ShowRecord, State
 from dialogs.nodekinds import kind_of
 from dialogs.prompts import CLEAR, DONE, SAME, SKIP

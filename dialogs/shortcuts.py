@@ -8,9 +8,9 @@ the same arguments, so no adapter needs to know the questions of the flow.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from dialogs import answers, flow
+from dialogs.frozen import replace
 from dialogs.model import State
 from dialogs.script import Script
 

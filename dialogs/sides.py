@@ -10,9 +10,8 @@ asks the open one again.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dialogs import answers, care, commands, flow, listening, prompts, since, understanding
+from dialogs.frozen import replace
 from dialogs.model import Command, Event, Reply, State, Text
 from dialogs.nodekinds import kind_of
 from dialogs.safety import Concern, concern

@@ -9,9 +9,9 @@ once: any answer, or any other command, lets it go. Pure.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 
+from dialogs.frozen import replace
 from dialogs.model import Button, Reply, State
 from dialogs.prompts import button_data, resources
 from dialogs.script import Option, Script

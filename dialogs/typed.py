@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dialogs import (
     answering,
     answers,
@@ -29,6 +27,7 @@ from dialogs import (
     since,
     understanding,
 )
+from dialogs.frozen import replace
 from dialogs.model import Command, State
 from dialogs.nodekinds import kind_of
 from dialogs.presses import pressed
