@@ -21,7 +21,7 @@ from bot.databases import open_schedule, open_store, where
 from bot.health import Health, check_health
 from bot.metrics import Metrics
 from bot.ports.delivery import Deliverer
-from bot.ports.schedule import Graces
+from bot.ports.schedule import Graces, ScheduleStore, SendBudget
 from bot.ports.store import InboxItem, Store, UserKey, utc_now
 from bot.reading import open_reader
 from bot.safety_resources import script_for
@@ -57,10 +57,18 @@ class Core:
     :meth:`serving`; the scheduler, which speaks first, looks them up."""
     metrics: Metrics = field(default_factory=Metrics)
     """What the process counts (:mod:`bot.metrics`); served at ``/metrics``."""
+    send_budgets: dict[str, SendBudget] = field(default_factory=dict)
+    """Per platform, the send budget every process on the database shares (PostgreSQL only):
+    each call that sends a message takes a token (:meth:`send_budget`)."""
     before_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Run in order when the process is asked to stop, while every adapter still serves: the
     scheduler registers one that stops claiming and waits for the deliveries it has in flight,
     so none is cut off by its adapter stopping first."""
+
+    def send_budget(self, platform: str) -> SendBudget | None:
+        """The send budget ``platform`` shares with every other process on the database, to be
+        taken before each call that sends a message; ``None`` with one process (SQLite)."""
+        return self.send_budgets.get(platform)
 
     def say(self, key: str, **values: object) -> str:
         """The content's message ``key``, its ``{fields}`` filled in."""
@@ -192,8 +200,17 @@ async def open_core(
             script=script,
             deliverers=deliverers,
             metrics=metrics,
+            send_budgets=_send_budgets(settings, schedule),
             before_stop=[scheduler.stop],
         )
+
+
+def _send_budgets(settings: Settings, schedule: ScheduleStore) -> dict[str, SendBudget]:
+    """Every send of each platform, by every process on the database: the whole send rate
+    (scheduled messages also keep to their own share of it, :func:`limits`)."""
+    rates = {"telegram": settings.telegram_send_rate, "discord": settings.discord_send_rate}
+    budgets = {name: schedule.shared_budget(f"{name}:all", rate) for name, rate in rates.items()}
+    return {name: budget for name, budget in budgets.items() if budget is not None}
 
 
 REPLY_ROOM = 0.2

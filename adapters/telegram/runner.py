@@ -32,6 +32,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from adapters.telegram.bridge import PLATFORM, Bridge
+from adapters.telegram.budget import SharedRateLimiter
 from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.logs import polling_errors, token_kept_out_of_logs
 from adapters.telegram.sender import Outbox, TelegramDeliverer, with_retries
@@ -99,9 +100,12 @@ def build_application(settings: Settings, core: Core, *, clock: Clock = _utc_now
                 .base_url(f"{api}/bot")
                 .base_file_url(f"{api}/file/bot")
                 .rate_limiter(
-                    AIORateLimiter(
-                        overall_max_rate=settings.telegram_send_rate,
-                        max_retries=RETRY_AFTER_RETRIES,
+                    SharedRateLimiter(
+                        AIORateLimiter(
+                            overall_max_rate=settings.telegram_send_rate,
+                            max_retries=RETRY_AFTER_RETRIES,
+                        ),
+                        core.send_budget(PLATFORM),
                     )
                 )
                 .concurrent_updates(True)

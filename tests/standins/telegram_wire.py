@@ -61,6 +61,8 @@ class Call:
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]]
     status: int = 200
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (``time.monotonic``): how many came in any second."""
 
 
 @dataclass

@@ -107,3 +107,33 @@ async def test_updates_spread_over_two_workers_and_one_sent_to_both_are_each_ans
         for chat_id in [USER_ID, *people]:
             assert await api.quiet(chat_id, seconds=0.2) == []
     assert api.calls_to("setWebhook") == []  # `threshold webhook set` does that, once
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most of ``times`` within any one second."""
+    times = sorted(times)
+    return max(
+        (sum(1 for t in times[n:] if t < start + 1.0) for n, start in enumerate(times)), default=0
+    )
+
+
+async def test_two_workers_replying_at_once_keep_together_to_one_send_rate(
+    api: TelegramAPI, tmp_path: Path, pg_url: str
+) -> None:
+    rate = 4.0  # a second's sends by both workers together, at most (one token of burst)
+    one, two = (
+        worker_settings(api, tmp_path, pg_url).model_copy(update={"telegram_send_rate": rate})
+        for _ in range(2)
+    )
+    people = [USER_ID + n for n in range(1, 17)]
+    async with workers([one, two], api):
+        posts = [
+            post((one, two)[n % 2], 300 + n, "/help", chat_id) for n, chat_id in enumerate(people)
+        ]
+        assert await asyncio.gather(*posts) == [200] * len(people)
+        for chat_id in people:  # each worker alone may send `rate` a second: together, twice
+            reply = await api.next_message(chat_id, within=20)
+            assert HELP in (reply.text or "")
+    sent = [call.at for call in api.calls_to("sendMessage")]
+    assert len(sent) == len(people)
+    assert busiest_second(sent) <= rate + 1
