@@ -42,7 +42,8 @@ class Core:
     otherwise only through the verbs below: :meth:`say` for the content's wording,
     :meth:`menu` for the command list, :meth:`serving` while it is connected,
     :meth:`unreachable` when a person cannot be messaged, :meth:`sent` to time a send,
-    :meth:`inbox` for updates recorded before they are answered, :meth:`zone_aliases`, and
+    :meth:`inbox` for updates recorded before they are answered, :meth:`send_budget` for the
+    send rate shared with other processes, :meth:`zone_aliases`, and
     :meth:`health` / :meth:`metrics_text` for the health endpoint. ``store``, ``script`` and
     ``metrics`` are the core's own parts (its wiring, and tests, read them);
     ``tests/test_architecture.py`` holds the adapters to the verbs.

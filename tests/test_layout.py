@@ -45,7 +45,8 @@ FACE = ("bot.core", "bot.ports", "bot.settings", "bot.errors", "bot.logs", "bot.
 """What person-facing adapters may import from ``bot`` (``bot.metrics`` for its content type)."""
 CORE_VERBS = frozenset(
     {"conversations", "settings", "say", "menu", "zone_aliases", "serving", "serving_platforms",
-     "unreachable", "sent", "inbox", "health", "watch_platforms", "metrics_text", "before_stop"}
+     "unreachable", "sent", "inbox", "health", "watch_platforms", "metrics_text", "before_stop",
+     "send_budget"}
 )  # fmt: skip
 """Everything an adapter may touch on the core (``before_stop``: the lifecycle's hook list)."""
 MAX_LINES = 420
