@@ -203,6 +203,26 @@ def test_other_words_while_asked_get_a_gentle_hint_and_a_new_disclosure_its_own_
     assert chat.state.node == "reflect.closure"  # gently: the self-respect questions left out
 
 
+def test_words_that_do_not_answer_the_safety_question_twice_get_a_second_hint_not_the_first_again(
+    chat: Chat, script: Script
+) -> None:
+    chat.command("reflect")
+    chat.walk_to("reflect.love_note")
+    chat.text("I can't go on")
+    chat.text("often")
+    assert texts(chat) == [script.say("safety_hint"), script.say("safety_question")]
+    chat.text("mostly me")
+    assert texts(chat) == [script.say("safety_hint_again"), script.say("safety_question")]
+    assert script.say("safety_hint_again") != script.say("safety_hint")
+    chat.text("safe")
+    assert chat.state.safety_step is None and "safety_hinted" not in chat.state.heard
+    chat.command("cancel")
+    chat.press("Yes, stop")
+    chat.text("I can't go on", after=timedelta(days=3))
+    chat.text("tired")  # a new safety question starts with the first hint again
+    assert texts(chat) == [script.say("safety_hint"), script.say("safety_question")]
+
+
 def test_a_second_disclosure_in_a_day_is_answered_as_a_second_one(
     chat: Chat, script: Script
 ) -> None:

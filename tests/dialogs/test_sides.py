@@ -6,6 +6,7 @@ side question open."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -206,7 +207,9 @@ def test_a_typed_answer_to_are_you_safe_is_that_answer(typed: str, step: str | N
 def test_words_that_answer_neither_way_get_a_gentle_hint_and_the_question_again() -> None:
     state = asked_if_safe()
     said = out()
-    assert safety_text(state, "what do you mean", SCRIPT, said) == state
+    after = safety_text(state, "what do you mean", SCRIPT, said)
+    assert dataclasses.replace(after, heard=state.heard) == state  # only the hint is remembered
+    assert "safety_hinted" in after.heard
     assert said.replies[0] == Reply(SCRIPT.say("safety_hint"), kind="notice")
     assert said.replies[-1].text == SCRIPT.say("safety_question")
 
