@@ -124,6 +124,16 @@ def _words(state: State, node: Node, text: str, script: Script, out: flow.Out) -
         out.say(script.say("name_greeted_again" if again else "name_greeted"))
         state = replace(state, heard=listening.remember(state.heard, "greeted"))
         return flow.show(state, node, script, out)
+    following = script.nodes.get(node.next) if node.short and node.next else None
+    if following is not None and following.options:
+        named = understanding.name_and_who(text, following.options)
+        if named is not None:  # "my manager, Dana": the name, and the kind already said
+            name, who = named
+            store = node.store or node.id
+            state = flow.answer(state, node, {store: name}, node.next, script, out, typed=name)
+            if state.node != following.id:
+                return state
+            return answering.choose(state, following, who, script, out)
     if node.short and understanding.looks_like_sentence(text):
         state = flow.hear(flow.keep_opening(state, text, script), node, text, script, out)
         out.say(script.say("opening_kept"))

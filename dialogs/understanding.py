@@ -88,6 +88,37 @@ def looks_like_sentence(text: str) -> bool:
     return text.strip().endswith(("?", "!")) or any(w in _FIRST_PERSON for w in words)
 
 
+_WHO_FIRST = re.compile(r"^(?:my|our) (?P<who>[^,():;]+?)\s*[,:;(–—-]\s*(?P<name>[^,():;]+?)\)?$")
+_NAME_FIRST = re.compile(r"^(?P<name>[^,():;]+?)\s*[,(–—-]\s*(?:my|our) (?P<who>[^,():;]+?)\)?$")
+
+
+def name_and_who(text: str, options: Sequence[Option]) -> tuple[str, Option] | None:
+    """A name typed with who the person is, where a name was asked ("my manager, Dana",
+    "Dana (my sister)", "my best friend Sam"): the name alone, and the option of ``options``
+    (the next question's, the kind of connection) that the words for who they are name."""
+    clean = " ".join(text.strip(" .!").split())
+    for pattern in (_WHO_FIRST, _NAME_FIRST):
+        found = pattern.match(clean)
+        if found is not None:
+            return _named(found.group("name"), found.group("who"), options)
+    words = clean.split()
+    if len(words) >= 3 and words[0].casefold() in ("my", "our"):  # "my best friend Sam"
+        for cut in range(len(words) - 1, 1, -1):
+            named = _named(" ".join(words[cut:]), " ".join(words[1:cut]), options)
+            if named is not None:
+                return named
+    return None
+
+
+def _named(name: str, who: str, options: Sequence[Option]) -> tuple[str, Option] | None:
+    name = name.strip()
+    if not name or len(name.split()) > 3 or name.casefold() in ("my", "our"):
+        return None
+    key = " ".join(who.casefold().split())
+    option = next((o for o in options if key in o.aliases or key == o.label.casefold()), None)
+    return None if option is None else (name, option)
+
+
 def command_word(text: str, script: Script) -> str | None:
     """The command a bare word stands for (``"help"`` → ``help``), from ``[words]``."""
     key = " ".join(normalize(text).strip(" .!").split())

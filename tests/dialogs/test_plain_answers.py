@@ -336,3 +336,35 @@ def test_mantras_in_words_with_every_day_as_two_words(
     assert isinstance(effect, SetMantras)
     assert (effect.time, effect.tz, effect.days) == schedule
     assert not any(r.kind == "notice" for r in result.replies)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "kind"),
+    [
+        ("my manager, Dana", "Dana", "work"),
+        ("Dana (my sister)", "Dana", "family"),
+        ("my best friend Sam", "Sam", "friendship"),
+        ("my ex - Jordan", "Jordan", "romantic"),
+        ("Priya, my boss.", "Priya", "work"),
+    ],
+)
+def test_a_name_typed_with_who_they_are_keeps_the_name_and_answers_the_kind_already_said(
+    script: Script, at_node: Callable[..., State], typed: str, name: str, kind: str
+) -> None:
+    result = step(at_node("reflect.name"), Text(typed, AT), script)
+    assert result.state.data["name"] == name and result.state.data["kind"] == kind
+    assert result.state.node == "reflect.signals"
+    shown = [r.text for r in result.replies]
+    assert script.node("reflect.kind").prompt in shown  # the question, answered in view
+    assert any(name in text for text in shown[-1:])  # the next one asks about them by name
+
+
+@pytest.mark.parametrize(
+    "typed", ["Mary Ann", "Sam, my flatmate", "my girlfriend", "my, oh my", "Jo-Ann", "J."]
+)
+def test_a_name_without_a_kind_we_know_is_kept_whole_and_the_kind_still_asked(
+    script: Script, at_node: Callable[..., State], typed: str
+) -> None:
+    result = step(at_node("reflect.name"), Text(typed, AT), script)
+    assert result.state.data["name"] == typed and "kind" not in result.state.data
+    assert result.state.node == "reflect.kind"
