@@ -97,6 +97,11 @@ def on_cancel(state: State, option_id: str, ask: int, script: Script, out: flow.
 # Are you safe right now?
 
 
+HINTED = "safety_hinted"
+"""In ``State.heard`` while the first hint to the safety question was given: the next one is
+the shorter second hint."""
+
+
 def offer_help(state: State, worry: Concern, then: str, script: Script, out: flow.Out) -> State:
     state, replies, effects = care.offer(state, worry, then, script, out.at)
     out.replies.extend(replies)
@@ -130,9 +135,9 @@ def safety_text(state: State, raw: str, script: Script, out: flow.Out) -> State:
         return offer_help(care.without(state), worry, then, script, out)
     if len(named) == 1:
         return on_safety(state, named[0].id, state.ask, script, out)
-    again = "safety_hinted" in state.heard  # a second hint is not the first one again
+    again = HINTED in state.heard  # a second hint is not the first one again
     out.say(script.say("safety_hint_again" if again else "safety_hint"), "notice")
-    state = replace(state, heard=listening.remember(state.heard, "safety_hinted"))
+    state = replace(state, heard=listening.remember(state.heard, HINTED))
     flow.reask(state, script, out)
     return state
 
@@ -146,7 +151,7 @@ def on_safety(state: State, option_id: str, ask: int, script: Script, out: flow.
     if then is None or ask != state.ask or option_id not in {o.id for o in options}:
         return stale(state, script, out)
     answered(out, next(o.label for o in options if o.id == option_id))
-    state = replace(state, heard=tuple(h for h in state.heard if h != "safety_hinted"))
+    state = replace(state, heard=tuple(h for h in state.heard if h != HINTED))
     if option_id == care.UNSAFE:  # resources first and foremost; everything else waits
         state = replace(state, safety_step="unsafe", ask=state.ask + 1)
         out.say(script.say("safety_unsafe", safety=prompts.resources(state, script)))

@@ -10,15 +10,15 @@ in a circle), and reads every state at once. Each turn loads from that read, ste
 platform call) and saves: a plain turn (only its state changes, the usual case) is kept and
 written with the group's others in one UPDATE at the end; any other on the group's connection,
 one save at a time (a save in a savepoint must not have another turn's statement inside it).
-The COMMIT comes when every turn of the group
-has finished, and each turn returns only after it: a reply never overtakes its data. This is what
-SQLite's group commit does (:mod:`bot.sqlite.batch`), with the locks that several processes need.
+The COMMIT comes when every turn of the group has finished, and each turn returns only after
+it: a reply never overtakes its data. This is what SQLite's group commit does
+(:mod:`bot.sqlite.batch`), with the locks that several processes need.
 
 A stale version (another process wrote the person first) fails that turn alone: nothing is
 written for it (:class:`StaleWrite` when its turn ends), and the conversation steps it again in
-a later group. A statement the
-server refused leaves the transaction unusable, so the whole group is rolled back and each of its
-turns is told the store is unavailable (the person sees "try again"), as when the COMMIT fails.
+a later group. A statement the server refused leaves the transaction unusable, so the whole
+group is rolled back and each of its turns is told the store is unavailable (the person sees
+"try again"), as when the COMMIT fails.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ class Group:
     """A statement failed on the connection: the transaction can only be rolled back."""
     closed: bool = False
     left: int = 0
-    ready: asyncio.Future[None] | None = None
+    ready: asyncio.Future[None] = field(default_factory=lambda: _future())
+    """Set once the locks are taken and the states read (made in the event loop)."""
     all_left: asyncio.Event = field(default_factory=asyncio.Event)
-    committed: asyncio.Future[None] | None = None
+    committed: asyncio.Future[None] = field(default_factory=lambda: _future())
 
     def leave(self) -> None:
         self.left += 1
@@ -104,7 +105,6 @@ class Groups:
             # the same person twice waits for the first one's COMMIT, on the lock itself
             group = self._forming = self._start()
         group.keys.append(key)
-        assert group.ready is not None and group.committed is not None
         try:
             await asyncio.shield(group.ready)
             yield group
@@ -115,15 +115,13 @@ class Groups:
             raise StaleWrite(f"conversation of {key} changed elsewhere")
 
     def _start(self) -> Group:
-        loop = asyncio.get_running_loop()
-        group = Group(ready=loop.create_future(), committed=loop.create_future())
+        group = Group()
         task = asyncio.create_task(self._run(group), name="threshold-pg-turns")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return group
 
     async def _run(self, group: Group) -> None:
-        assert group.ready is not None and group.committed is not None
         await asyncio.sleep(0)  # every turn that begins in this pass of the loop joins
         if self._forming is group:
             self._forming = None
@@ -159,6 +157,10 @@ class Groups:
         """Wait for the groups still running (their turns are finishing)."""
         while self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+
+
+def _future() -> asyncio.Future[None]:
+    return asyncio.get_running_loop().create_future()
 
 
 class _Broken(Exception):

@@ -201,7 +201,8 @@ class PostgresStore:
             text, version, group.addresses[key] = group.loaded.pop(key)
         elif group is not None and key not in group.addresses:
             text, version, group.addresses[key] = None, 0, None  # not there when read
-        elif group is not None and group.conn is not None:
+        elif group is not None:
+            assert group.conn is not None  # a group is held only once its connection is ready
             try:
                 text, version, group.addresses[key] = await ops.load_conversation(
                     group.conn, key, self._cipher
